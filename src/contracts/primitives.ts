@@ -1,0 +1,234 @@
+/**
+ * Field-level building blocks for every request contract, with the reference's lax input
+ * rules (spec 10 §3.1): decimals as JSON numbers or strings, integers from integral floats,
+ * numeric strings or booleans, booleans from a small vocabulary, strings only from strings.
+ *
+ * Request bodies are parsed with lossless-json, so a JSON number arrives as its raw token
+ * (`LosslessNumber`) and a decimal keeps the digits as written.
+ */
+import { isLosslessNumber } from 'lossless-json';
+import { z } from 'zod';
+import { type Dec, decimalFromFloat, decimalFromJsonNumber, parseDecimalText } from '../engine/decimal.js';
+
+/** Pydantic-style error `type` carried on custom issues, read by `toFieldErrors`. */
+interface IssueType {
+  type: string;
+  ctx?: Record<string, unknown>;
+}
+
+type Ctx = z.core.$RefinementCtx<unknown>;
+
+function fail(ctx: Ctx, input: unknown, type: string, message: string, extra?: Record<string, unknown>): never {
+  ctx.issues.push({ code: 'custom', message, input, params: { type, ctx: extra } satisfies IssueType });
+  return z.NEVER;
+}
+
+function missing(ctx: Ctx): never {
+  return fail(ctx, undefined, 'missing', 'Field required');
+}
+
+/** Convert anything the reference accepts as a decimal; null when it is not one. */
+export function toDecimal(value: unknown): Dec | null {
+  if (isLosslessNumber(value)) return decimalFromJsonNumber(value.value);
+  if (typeof value === 'string') return parseDecimalText(value);
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) return null;
+    return Number.isInteger(value) ? parseDecimalText(value.toFixed(0)) : decimalFromFloat(value);
+  }
+  if (typeof value === 'bigint') return parseDecimalText(value.toString());
+  return null;
+}
+
+const DECIMAL_DOC = {
+  description: 'Decimal number, as a JSON string (exact, recommended) or a JSON number.',
+  examples: ['1000.00'],
+};
+
+export const decimal = () =>
+  z
+    .unknown()
+    .transform((value, ctx): Dec => {
+      if (value === undefined) return missing(ctx);
+      const isScalar =
+        typeof value === 'string' || typeof value === 'number' || isLosslessNumber(value) || typeof value === 'bigint';
+      if (!isScalar)
+        return fail(ctx, value, 'decimal_type', 'Decimal input should be an integer, float, string or Decimal object');
+      const parsed = toDecimal(value);
+      return parsed ?? fail(ctx, value, 'decimal_parsing', 'Input should be a valid decimal');
+    })
+    .meta(DECIMAL_DOC);
+
+/** Decimal with inclusive bounds, reported with the framework's generic wording. */
+export const boundedDecimal = (bounds: { ge?: string; le?: string; gt?: string }) =>
+  decimal().check((payload) => {
+    const value = payload.value;
+    const out = (type: string, message: string, limit: string) =>
+      payload.issues.push({
+        code: 'custom',
+        message,
+        input: payload.value,
+        params: { type, ctx: { limit } } satisfies IssueType,
+      });
+    if (bounds.gt !== undefined && value.compareTo(parseDecimalText(bounds.gt)!) <= 0)
+      out('greater_than', `Input should be greater than ${bounds.gt}`, bounds.gt);
+    if (bounds.ge !== undefined && value.compareTo(parseDecimalText(bounds.ge)!) < 0)
+      out('greater_than_equal', `Input should be greater than or equal to ${bounds.ge}`, bounds.ge);
+    if (bounds.le !== undefined && value.compareTo(parseDecimalText(bounds.le)!) > 0)
+      out('less_than_equal', `Input should be less than or equal to ${bounds.le}`, bounds.le);
+  });
+
+/** Decimal with a domain rule whose message the spec fixes ("Value error, ..."). */
+export const decimalWithRule = (isValid: (d: Dec) => boolean, message: string) =>
+  decimal().check((payload) => {
+    if (!isValid(payload.value))
+      payload.issues.push({
+        code: 'custom',
+        message: `Value error, ${message}`,
+        input: payload.value,
+        params: { type: 'value_error' } satisfies IssueType,
+      });
+  });
+
+export const string = () =>
+  z
+    .unknown()
+    .transform((value, ctx): string => {
+      if (value === undefined) return missing(ctx);
+      return typeof value === 'string' ? value : fail(ctx, value, 'string_type', 'Input should be a valid string');
+    })
+    .meta({ type: 'string' });
+
+const TRUE_WORDS = new Set(['true', 'yes', 'on', 't', 'y', '1']);
+const FALSE_WORDS = new Set(['false', 'no', 'off', 'f', 'n', '0']);
+
+export const boolean = () =>
+  z
+    .unknown()
+    .transform((value, ctx): boolean => {
+      if (value === undefined) return missing(ctx);
+      if (typeof value === 'boolean') return value;
+      const token = isLosslessNumber(value) ? value.value : typeof value === 'number' ? String(value) : undefined;
+      if (token !== undefined) {
+        if (/^[01](\.0*)?$/.test(token)) return token.startsWith('1');
+        return fail(ctx, value, 'bool_parsing', 'Input should be a valid boolean, unable to interpret input');
+      }
+      if (typeof value === 'string') {
+        const word = value.trim().toLowerCase();
+        if (TRUE_WORDS.has(word)) return true;
+        if (FALSE_WORDS.has(word)) return false;
+        return fail(ctx, value, 'bool_parsing', 'Input should be a valid boolean, unable to interpret input');
+      }
+      return fail(ctx, value, 'bool_type', 'Input should be a valid boolean');
+    })
+    .meta({ type: 'boolean' });
+
+export const integer = (bounds: { ge?: number; le?: number } = {}) =>
+  z
+    .unknown()
+    .transform((value, ctx): number => {
+      if (value === undefined) return missing(ctx);
+      let result: number;
+      if (typeof value === 'boolean') result = value ? 1 : 0;
+      else if (typeof value === 'string') {
+        const trimmed = value.trim().replace(/_/g, '');
+        if (!/^[+-]?\d+$/.test(trimmed))
+          return fail(ctx, value, 'int_parsing', 'Input should be a valid integer, unable to parse string as an integer');
+        result = Number(trimmed);
+      } else if (isLosslessNumber(value) || typeof value === 'number') {
+        const n = Number(isLosslessNumber(value) ? value.value : value);
+        if (!Number.isFinite(n)) return fail(ctx, value, 'finite_number', 'Input should be a finite number');
+        if (!Number.isInteger(n))
+          return fail(ctx, value, 'int_from_float', 'Input should be a valid integer, got a number with a fractional part');
+        result = n;
+      } else return fail(ctx, value, 'int_type', 'Input should be a valid integer');
+      if (bounds.ge !== undefined && result < bounds.ge)
+        return fail(ctx, value, 'greater_than_equal', `Input should be greater than or equal to ${bounds.ge}`, {
+          ge: bounds.ge,
+        });
+      if (bounds.le !== undefined && result > bounds.le)
+        return fail(ctx, value, 'less_than_equal', `Input should be less than or equal to ${bounds.le}`, {
+          le: bounds.le,
+        });
+      return result;
+    })
+    .meta({ type: 'integer', ...(bounds.ge !== undefined && { minimum: bounds.ge }), ...(bounds.le !== undefined && { maximum: bounds.le }) });
+
+/** Case-sensitive enum / literal. */
+export const oneOf = <const T extends readonly string[]>(values: T) => {
+  const expected =
+    values.length === 1
+      ? `'${values[0]}'`
+      : `${values
+          .slice(0, -1)
+          .map((v) => `'${v}'`)
+          .join(', ')} or '${values[values.length - 1]}'`;
+  return z
+    .unknown()
+    .transform((value, ctx): T[number] => {
+      if (value === undefined) return missing(ctx);
+      if (typeof value === 'string' && (values as readonly string[]).includes(value)) return value as T[number];
+      return fail(ctx, value, values.length === 1 ? 'literal_error' : 'enum', `Input should be ${expected}`, {
+        expected,
+      });
+    })
+    .meta({ type: 'string', enum: [...values] });
+};
+
+/** `schema` that may be absent or null, defaulting to null. */
+export const nullable = <S extends z.ZodType>(schema: S) => schema.nullable().default(null);
+
+export const list = <S extends z.ZodType>(item: S) => z.array(item);
+
+/** A JSON object used as a map; keys are whatever the caller sent. */
+export const record = <S extends z.ZodType>(value: S) => z.record(z.string(), value);
+
+export const money = () =>
+  z.object({
+    amount: decimal(),
+    currency: string(),
+  });
+export type MoneyInput = z.output<ReturnType<typeof money>>;
+
+/** One validation failure in the framework's list shape (spec 30 §1). */
+export interface FieldError {
+  type: string;
+  loc: (string | number)[];
+  msg: string;
+  input: unknown;
+  ctx?: Record<string, unknown>;
+}
+
+/** Map Zod issues to the `{type, loc, msg, input}` list clients already parse. */
+export function toFieldErrors(error: z.ZodError, prefix: (string | number)[] = []): FieldError[] {
+  return error.issues.map((issue) => {
+    const loc = [...prefix, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))];
+    const params = (issue as { params?: IssueType }).params;
+    const input = plainInput((issue as { input?: unknown }).input);
+    if (params?.type) {
+      const out: FieldError = { type: params.type, loc, msg: issue.message, input };
+      if (params.ctx) out.ctx = params.ctx;
+      return out;
+    }
+    if (issue.code === 'invalid_type') {
+      if (input === undefined) return { type: 'missing', loc, msg: 'Field required', input: null };
+      if (issue.expected === 'array') return { type: 'list_type', loc, msg: 'Input should be a valid list', input };
+      if (issue.expected === 'object' || issue.expected === 'record')
+        return { type: 'dict_type', loc, msg: 'Input should be a valid dictionary', input };
+      if (issue.expected === 'string') return { type: 'string_type', loc, msg: 'Input should be a valid string', input };
+    }
+    return { type: issue.code, loc, msg: issue.message, input };
+  });
+}
+
+/** Raw JSON tokens back to plain JSON values for echoing in an error. */
+function plainInput(value: unknown): unknown {
+  if (isLosslessNumber(value)) return Number(value.value);
+  if (value === undefined) return null;
+  if (Array.isArray(value)) return value.map(plainInput);
+  if (value && typeof value === 'object' && !(value instanceof Date)) {
+    if (typeof (value as { toString?: unknown }).toString === 'function' && 'unscaledValue' in (value as object))
+      return String(value);
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plainInput(v)]));
+  }
+  return value;
+}

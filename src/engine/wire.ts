@@ -1,0 +1,46 @@
+/**
+ * JSON form of engine results (spec 10 §4.9): every decimal as its own text, position and
+ * allocation weights quantised to 4 places (half-even); everything else unrounded.
+ */
+import { isDec, quantize, text } from './decimal.js';
+import type { AllocationMetric, RebalanceResult, SimulatedState } from './types.js';
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+const WEIGHT_PLACES = 4;
+
+function metricToWire(m: AllocationMetric): AllocationMetric {
+  return { ...m, weight: quantize(m.weight, WEIGHT_PLACES) };
+}
+
+export function stateToWire(state: SimulatedState): Json {
+  return toJson({
+    ...state,
+    positions: state.positions.map((p) => ({ ...p, weight: quantize(p.weight, WEIGHT_PLACES) })),
+    allocation_by_asset_class: state.allocation_by_asset_class.map(metricToWire),
+    allocation_by_instrument: state.allocation_by_instrument.map(metricToWire),
+    allocation: state.allocation.map(metricToWire),
+    allocation_by_attribute: Object.fromEntries(
+      Object.entries(state.allocation_by_attribute).map(([k, list]) => [k, list.map(metricToWire)]),
+    ),
+  });
+}
+
+export function resultToWire(result: RebalanceResult): Json {
+  const before = stateToWire(result.before);
+  const after = result.after_simulated === result.before ? before : stateToWire(result.after_simulated);
+  return toJson({ ...result, before, after_simulated: after });
+}
+
+/** Decimals to text, recursively; key order is kept. */
+export function toJson(value: unknown): Json {
+  if (value === null || value === undefined) return null;
+  if (isDec(value)) return text(value);
+  if (Array.isArray(value)) return value.map(toJson);
+  if (typeof value === 'object') {
+    const out: { [key: string]: Json } = {};
+    for (const [k, v] of Object.entries(value)) out[k] = toJson(v);
+    return out;
+  }
+  return value as Json;
+}
