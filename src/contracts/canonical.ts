@@ -9,7 +9,10 @@ import { toJson, type Json } from '../engine/wire.js';
 
 function escapeString(value: string): string {
   // JSON.stringify escapes quotes, backslashes and control characters; then escape the rest.
-  return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(value).replace(
+    /[\u007f-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 function write(value: Json): string {

@@ -18,7 +18,13 @@ interface IssueType {
 
 type Ctx = z.core.$RefinementCtx<unknown>;
 
-function fail(ctx: Ctx, input: unknown, type: string, message: string, extra?: Record<string, unknown>): never {
+function fail(
+  ctx: Ctx,
+  input: unknown,
+  type: string,
+  message: string,
+  extra?: Record<string, unknown>,
+): never {
   ctx.issues.push({ code: 'custom', message, input, params: { type, ctx: extra } satisfies IssueType });
   return z.NEVER;
 }
@@ -50,9 +56,17 @@ export const decimal = () =>
     .transform((value, ctx): Dec => {
       if (value === undefined) return missing(ctx);
       const isScalar =
-        typeof value === 'string' || typeof value === 'number' || isLosslessNumber(value) || typeof value === 'bigint';
+        typeof value === 'string' ||
+        typeof value === 'number' ||
+        isLosslessNumber(value) ||
+        typeof value === 'bigint';
       if (!isScalar)
-        return fail(ctx, value, 'decimal_type', 'Decimal input should be an integer, float, string or Decimal object');
+        return fail(
+          ctx,
+          value,
+          'decimal_type',
+          'Decimal input should be an integer, float, string or Decimal object',
+        );
       const parsed = toDecimal(value);
       return parsed ?? fail(ctx, value, 'decimal_parsing', 'Input should be a valid decimal');
     })
@@ -94,7 +108,9 @@ export const string = () =>
     .unknown()
     .transform((value, ctx): string => {
       if (value === undefined) return missing(ctx);
-      return typeof value === 'string' ? value : fail(ctx, value, 'string_type', 'Input should be a valid string');
+      return typeof value === 'string'
+        ? value
+        : fail(ctx, value, 'string_type', 'Input should be a valid string');
     })
     .meta({ type: 'string' });
 
@@ -107,7 +123,11 @@ export const boolean = () =>
     .transform((value, ctx): boolean => {
       if (value === undefined) return missing(ctx);
       if (typeof value === 'boolean') return value;
-      const token = isLosslessNumber(value) ? value.value : typeof value === 'number' ? String(value) : undefined;
+      const token = isLosslessNumber(value)
+        ? value.value
+        : typeof value === 'number'
+          ? String(value)
+          : undefined;
       if (token !== undefined) {
         if (/^[01](\.0*)?$/.test(token)) return token.startsWith('1');
         return fail(ctx, value, 'bool_parsing', 'Input should be a valid boolean, unable to interpret input');
@@ -132,26 +152,46 @@ export const integer = (bounds: { ge?: number; le?: number } = {}) =>
       else if (typeof value === 'string') {
         const trimmed = value.trim().replace(/_/g, '');
         if (!/^[+-]?\d+$/.test(trimmed))
-          return fail(ctx, value, 'int_parsing', 'Input should be a valid integer, unable to parse string as an integer');
+          return fail(
+            ctx,
+            value,
+            'int_parsing',
+            'Input should be a valid integer, unable to parse string as an integer',
+          );
         result = Number(trimmed);
       } else if (isLosslessNumber(value) || typeof value === 'number') {
         const n = Number(isLosslessNumber(value) ? value.value : value);
         if (!Number.isFinite(n)) return fail(ctx, value, 'finite_number', 'Input should be a finite number');
         if (!Number.isInteger(n))
-          return fail(ctx, value, 'int_from_float', 'Input should be a valid integer, got a number with a fractional part');
+          return fail(
+            ctx,
+            value,
+            'int_from_float',
+            'Input should be a valid integer, got a number with a fractional part',
+          );
         result = n;
       } else return fail(ctx, value, 'int_type', 'Input should be a valid integer');
       if (bounds.ge !== undefined && result < bounds.ge)
-        return fail(ctx, value, 'greater_than_equal', `Input should be greater than or equal to ${bounds.ge}`, {
-          ge: bounds.ge,
-        });
+        return fail(
+          ctx,
+          value,
+          'greater_than_equal',
+          `Input should be greater than or equal to ${bounds.ge}`,
+          {
+            ge: bounds.ge,
+          },
+        );
       if (bounds.le !== undefined && result > bounds.le)
         return fail(ctx, value, 'less_than_equal', `Input should be less than or equal to ${bounds.le}`, {
           le: bounds.le,
         });
       return result;
     })
-    .meta({ type: 'integer', ...(bounds.ge !== undefined && { minimum: bounds.ge }), ...(bounds.le !== undefined && { maximum: bounds.le }) });
+    .meta({
+      type: 'integer',
+      ...(bounds.ge !== undefined && { minimum: bounds.ge }),
+      ...(bounds.le !== undefined && { maximum: bounds.le }),
+    });
 
 /** Case-sensitive enum / literal. */
 export const oneOf = <const T extends readonly string[]>(values: T) => {
@@ -166,7 +206,8 @@ export const oneOf = <const T extends readonly string[]>(values: T) => {
     .unknown()
     .transform((value, ctx): T[number] => {
       if (value === undefined) return missing(ctx);
-      if (typeof value === 'string' && (values as readonly string[]).includes(value)) return value as T[number];
+      if (typeof value === 'string' && (values as readonly string[]).includes(value))
+        return value as T[number];
       return fail(ctx, value, values.length === 1 ? 'literal_error' : 'enum', `Input should be ${expected}`, {
         expected,
       });
@@ -203,18 +244,21 @@ export function toFieldErrors(error: z.ZodError, prefix: (string | number)[] = [
   return error.issues.map((issue) => {
     const loc = [...prefix, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))];
     const params = (issue as { params?: IssueType }).params;
-    const input = plainInput((issue as { input?: unknown }).input);
+    const rawInput = (issue as { input?: unknown }).input;
+    const input = plainInput(rawInput);
     if (params?.type) {
       const out: FieldError = { type: params.type, loc, msg: issue.message, input };
       if (params.ctx) out.ctx = params.ctx;
       return out;
     }
     if (issue.code === 'invalid_type') {
-      if (input === undefined) return { type: 'missing', loc, msg: 'Field required', input: null };
-      if (issue.expected === 'array') return { type: 'list_type', loc, msg: 'Input should be a valid list', input };
+      if (rawInput === undefined) return { type: 'missing', loc, msg: 'Field required', input: null };
+      if (issue.expected === 'array')
+        return { type: 'list_type', loc, msg: 'Input should be a valid list', input };
       if (issue.expected === 'object' || issue.expected === 'record')
         return { type: 'dict_type', loc, msg: 'Input should be a valid dictionary', input };
-      if (issue.expected === 'string') return { type: 'string_type', loc, msg: 'Input should be a valid string', input };
+      if (issue.expected === 'string')
+        return { type: 'string_type', loc, msg: 'Input should be a valid string', input };
     }
     return { type: issue.code, loc, msg: issue.message, input };
   });
@@ -226,7 +270,10 @@ function plainInput(value: unknown): unknown {
   if (value === undefined) return null;
   if (Array.isArray(value)) return value.map(plainInput);
   if (value && typeof value === 'object' && !(value instanceof Date)) {
-    if (typeof (value as { toString?: unknown }).toString === 'function' && 'unscaledValue' in (value as object))
+    if (
+      typeof (value as { toString?: unknown }).toString === 'function' &&
+      'unscaledValue' in (value as object)
+    )
       return String(value);
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plainInput(v)]));
   }

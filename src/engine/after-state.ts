@@ -8,7 +8,11 @@ import type { Holdings } from './valuation.js';
 import type { CashBalanceState, Intent } from './types.js';
 
 export function applyIntents(portfolio: PortfolioSnapshot, intents: readonly Intent[]): Holdings {
-  const positions = portfolio.positions.map((p) => ({ instrument_id: p.instrument_id, quantity: p.quantity, market_value: null }));
+  const positions = portfolio.positions.map((p) => ({
+    instrument_id: p.instrument_id,
+    quantity: p.quantity,
+    market_value: null,
+  }));
   const cash: CashBalanceState[] = portfolio.cash_balances.map((c) => ({ ...c }));
   const firstPosition = new Map<string, (typeof positions)[number]>();
   for (const p of positions) if (!firstPosition.has(p.instrument_id)) firstPosition.set(p.instrument_id, p);

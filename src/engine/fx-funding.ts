@@ -45,10 +45,28 @@ export function planFx(
     let fx: FxSpotIntent | null = null;
     if (isNegative(balance)) {
       const buyAmount = mul(abs(balance), add(ONE, fxBufferPct));
-      fx = spot(intentId, `${currency}/${base}`, currency, buyAmount, base, mul(buyAmount, rate), 'FUNDING', 'Fund');
+      fx = spot(
+        intentId,
+        `${currency}/${base}`,
+        currency,
+        buyAmount,
+        base,
+        mul(buyAmount, rate),
+        'FUNDING',
+        'Fund',
+      );
       fundingFx.set(currency, intentId);
     } else if (isPositive(balance)) {
-      fx = spot(intentId, `${currency}/${base}`, base, mul(balance, rate), currency, balance, 'SWEEP', 'Sweep');
+      fx = spot(
+        intentId,
+        `${currency}/${base}`,
+        base,
+        mul(balance, rate),
+        currency,
+        balance,
+        'SWEEP',
+        'Sweep',
+      );
     }
     if (fx) intents.push(fx);
   }
@@ -92,7 +110,8 @@ export function linkAndOrder(
   const lastSell = new Map<string, string>();
   if (includeSell)
     for (const i of intents)
-      if (i.intent_type === 'SECURITY_TRADE' && i.side === 'SELL') lastSell.set(i.notional!.currency, i.intent_id);
+      if (i.intent_type === 'SECURITY_TRADE' && i.side === 'SELL')
+        lastSell.set(i.notional!.currency, i.intent_id);
   for (const i of intents) {
     if (i.intent_type !== 'SECURITY_TRADE' || i.side !== 'BUY') continue;
     const currency = i.notional!.currency;

@@ -16,6 +16,8 @@ export interface IntentsInput {
   options: EngineOptions;
   market: Market;
   shelf: Shelf;
+  /** Frozen holdings: no intent is ever generated for them (docs/decisions/0003). */
+  locked: ReadonlySet<string>;
 }
 
 export interface IntentsOutcome {
@@ -29,7 +31,8 @@ export function generateIntents(input: IntentsInput, diagnostics: Diagnostics): 
   const tax = options.enable_tax_awareness ? new TaxBudget(options.max_realized_capital_gains) : null;
 
   const firstPosition = new Map<string, Position>();
-  for (const p of input.positions) if (!firstPosition.has(p.instrument_id)) firstPosition.set(p.instrument_id, p);
+  for (const p of input.positions)
+    if (!firstPosition.has(p.instrument_id)) firstPosition.set(p.instrument_id, p);
   // A duplicated trace id is traded once, at its first row, with its last weight (Q-M23).
   const lastWeight = new Map(input.trace.map((t) => [t.instrument_id, t.final_weight]));
 
@@ -37,7 +40,7 @@ export function generateIntents(input: IntentsInput, diagnostics: Diagnostics): 
   const seen = new Set<string>();
   for (const entry of input.trace) {
     const id = entry.instrument_id;
-    if (seen.has(id)) continue;
+    if (seen.has(id) || input.locked.has(id)) continue;
     seen.add(id);
 
     const price = market.priceOf(id);

@@ -71,7 +71,14 @@ export function simulateRebalance(request: SimulateRequest, context: RunContext 
   const before = valuePortfolio(portfolio, market, shelf, options.valuation_mode, dq);
   const V = before.total_value.amount;
   // Stage 2 — universe
-  const universe = buildUniverse(request.model_portfolio, portfolio.positions, before, shelf, options.allow_restricted, dq);
+  const universe = buildUniverse(
+    request.model_portfolio,
+    portfolio.positions,
+    before,
+    shelf,
+    options.allow_restricted,
+    dq,
+  );
   const universeData = (coverage: Dec): UniverseData => ({
     universe_id: `u_${runId}`,
     eligible_for_buy: universe.buyList,
@@ -139,7 +146,16 @@ export function simulateRebalance(request: SimulateRequest, context: RunContext 
 
   // Stage 4 — intents
   const stage4 = generateIntents(
-    { trace: targets.trace, positions: portfolio.positions, totalValue: V, base, options, market, shelf },
+    {
+      trace: targets.trace,
+      positions: portfolio.positions,
+      totalValue: V,
+      base,
+      options,
+      market,
+      shelf,
+      locked: universe.locked,
+    },
     diagnostics,
   );
   if (blockingDataQuality()) return blockedEarly(); // path E2
@@ -156,7 +172,11 @@ export function simulateRebalance(request: SimulateRequest, context: RunContext 
     market,
     dq,
   );
-  const blocked = (parts: { after: SimulatedState; rules: RuleResult[]; reconciliation: Reconciliation | null }) =>
+  const blocked = (parts: {
+    after: SimulatedState;
+    rules: RuleResult[];
+    reconciliation: Reconciliation | null;
+  }) =>
     result({
       status: 'BLOCKED',
       intents: fx.intents,

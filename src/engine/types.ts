@@ -72,7 +72,8 @@ export interface UniverseData {
   coverage: { price_coverage_pct: Dec; fx_coverage_pct: Dec };
 }
 
-export type TargetTag = 'CAPPED_BY_MAX_WEIGHT' | 'REDISTRIBUTED_RECIPIENT' | 'IMPLICIT_SELL_TO_ZERO' | 'LOCKED_POSITION';
+export type TargetTag =
+  'CAPPED_BY_MAX_WEIGHT' | 'REDISTRIBUTED_RECIPIENT' | 'IMPLICIT_SELL_TO_ZERO' | 'LOCKED_POSITION';
 
 export interface TargetInstrument {
   instrument_id: string;
@@ -240,8 +241,7 @@ export interface TargetMethodComparison {
 }
 
 export type Explanation =
-  | { summary: 'Blocked' }
-  | { summary: RunStatus; target_method_comparison: TargetMethodComparison | null };
+  { summary: 'Blocked' } | { summary: RunStatus; target_method_comparison: TargetMethodComparison | null };
 
 export interface Lineage {
   portfolio_snapshot_id: string;

@@ -17,6 +17,8 @@ export interface Universe {
   buyable: Set<string>;
   sellList: string[];
   sellOnlyExcess: Dec;
+  /** Held instruments frozen at their current weight (`LOCKED_DUE_TO_*`): never traded. */
+  locked: Set<string>;
 }
 
 export function buildUniverse(
@@ -83,5 +85,8 @@ export function buildUniverse(
     }
   }
 
-  return { weights, excluded, buyList, buyable: new Set(buyList), sellList, sellOnlyExcess };
+  const locked = new Set(
+    excluded.filter((x) => x.reason_code.startsWith('LOCKED_DUE_TO_')).map((x) => x.instrument_id),
+  );
+  return { weights, excluded, buyList, buyable: new Set(buyList), sellList, sellOnlyExcess, locked };
 }

@@ -116,7 +116,8 @@ export function valuePortfolio(
     value: s.value_in_base_ccy,
   }));
   const allocationByAttribute: Record<string, AllocationMetric[]> = {};
-  for (const [k, values] of byAttribute) allocationByAttribute[k] = [...values].map(([v, sum]) => metric(v, sum));
+  for (const [k, values] of byAttribute)
+    allocationByAttribute[k] = [...values].map(([v, sum]) => metric(v, sum));
 
   return {
     total_value: { amount: total, currency: base },

@@ -3,6 +3,7 @@
  * allocation weights quantised to 4 places (half-even); everything else unrounded.
  */
 import { isDec, quantize, text } from './decimal.js';
+import type { BatchResult } from './batch.js';
 import type { AllocationMetric, RebalanceResult, SimulatedState } from './types.js';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -43,4 +44,11 @@ export function toJson(value: unknown): Json {
     return out;
   }
   return value as Json;
+}
+
+export function batchToWire(batch: BatchResult): Json {
+  return toJson({
+    ...batch,
+    results: Object.fromEntries(Object.entries(batch.results).map(([name, r]) => [name, resultToWire(r)])),
+  });
 }

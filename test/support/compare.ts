@@ -7,7 +7,13 @@
 import { dec, eq, quantize, type Dec } from '../../src/engine/decimal.js';
 import { parseDecimalText } from '../../src/engine/decimal.js';
 
-const UNREPRODUCIBLE = new Set(['universe_id', 'target_id', 'rebalance_run_id', 'batch_run_id', 'run_at_utc']);
+const UNREPRODUCIBLE = new Set([
+  'universe_id',
+  'target_id',
+  'rebalance_run_id',
+  'batch_run_id',
+  'run_at_utc',
+]);
 const STATE_KEYS = new Set(['before', 'after_simulated']);
 
 export interface Mismatch {
@@ -22,24 +28,43 @@ function asDecimal(value: unknown): Dec | null {
   return null;
 }
 
-export function compareToExpected(expected: unknown, actual: unknown, path = '$', inState = false): Mismatch[] {
+export function compareToExpected(
+  expected: unknown,
+  actual: unknown,
+  path = '$',
+  inState = false,
+): Mismatch[] {
   const out: Mismatch[] = [];
   const key = path.slice(path.lastIndexOf('.') + 1);
   if (Array.isArray(expected)) {
     if (!Array.isArray(actual) || actual.length !== expected.length)
-      return [{ path: `${path}.length`, expected: expected.length, actual: Array.isArray(actual) ? actual.length : actual }];
+      return [
+        {
+          path: `${path}.length`,
+          expected: expected.length,
+          actual: Array.isArray(actual) ? actual.length : actual,
+        },
+      ];
     expected.forEach((e, i) => out.push(...compareToExpected(e, actual[i], `${path}[${i}]`, inState)));
     return out;
   }
   if (expected !== null && typeof expected === 'object') {
-    if (actual === null || typeof actual !== 'object' || Array.isArray(actual)) return [{ path, expected, actual }];
+    if (actual === null || typeof actual !== 'object' || Array.isArray(actual))
+      return [{ path, expected, actual }];
     for (const [k, e] of Object.entries(expected)) {
       if (UNREPRODUCIBLE.has(k)) continue;
       if (!(k in (actual as object))) {
         out.push({ path: `${path}.${k}`, expected: e, actual: '<absent>' });
         continue;
       }
-      out.push(...compareToExpected(e, (actual as Record<string, unknown>)[k], `${path}.${k}`, inState || STATE_KEYS.has(k)));
+      out.push(
+        ...compareToExpected(
+          e,
+          (actual as Record<string, unknown>)[k],
+          `${path}.${k}`,
+          inState || STATE_KEYS.has(k),
+        ),
+      );
     }
     return out;
   }

@@ -11,6 +11,7 @@ import {
   div,
   gt,
   isPositive,
+  isZero,
   lt,
   lte,
   max,
@@ -40,10 +41,12 @@ export function heuristicTargets(
 ): Stage3Outcome {
   const E = universe.weights;
   const B = universe.buyable;
+  const isLocked = (k: string) => universe.locked.has(k);
   let status = redistributeSellOnly(universe);
   const review = () => (status = 'PENDING_REVIEW');
 
-  if (!applyGroupCaps(E, B, options, shelf, diagnostics)) return { status: 'BLOCKED', blocked: true };
+  if (!applyGroupCaps(E, B, universe.locked, options, shelf, diagnostics))
+    return { status: 'BLOCKED', blocked: true };
 
   // Step C — over-allocation (spec 10 §7.3)
   const total = sum(E.values());
@@ -61,9 +64,11 @@ export function heuristicTargets(
   // Step D — single-position cap, shrinking remainder (spec 10 §7.4, Q-M10, Q-M11)
   const cap = options.single_position_max_weight;
   if (cap !== null) {
+    // Locked holdings keep their weight (docs/decisions/0003); a locked breach fails the
+    // post-trade SINGLE_POSITION_MAX rule instead of forcing a sale.
     let excess = ZERO;
-    for (const w of E.values()) excess = add(excess, max(ZERO, sub(w, cap)));
-    for (const [k, w] of E) E.set(k, min(w, cap));
+    for (const [k, w] of E) if (!isLocked(k)) excess = add(excess, max(ZERO, sub(w, cap)));
+    for (const [k, w] of E) if (!isLocked(k)) E.set(k, min(w, cap));
     if (isPositive(excess)) {
       const candidates = [...E].filter(([k, w]) => B.has(k) && lt(w, cap));
       const candidateTotal = sum(candidates.map(([, w]) => w));
@@ -101,6 +106,7 @@ export function heuristicTargets(
 function applyGroupCaps(
   E: Map<string, Dec>,
   B: Set<string>,
+  locked: Set<string>,
   options: EngineOptions,
   shelf: Shelf,
   diagnostics: Diagnostics,
@@ -119,9 +125,31 @@ function applyGroupCaps(
     if (members.length === 0) continue;
     const groupWeight = sum(members.map((m) => E.get(m)!));
     if (lte(groupWeight, add(cap, GROUP_TOLERANCE))) continue;
-    const scale = div(cap, groupWeight);
+    // Locked members keep their weight (docs/decisions/0003): only the others are scaled into
+    // the room the locked weight leaves. Without locked weight this is the reference's
+    // `max ÷ group weight` scaling exactly.
+    const lockedWeight = sum(members.filter((m) => locked.has(m)).map((m) => E.get(m)!));
+    if (gt(lockedWeight, add(cap, GROUP_TOLERANCE))) {
+      diagnostics.warnings.push(
+        `CAPPED_BY_GROUP_LIMIT_${key}`,
+        `INFEASIBILITY_HINT_LOCKED_GROUP_WEIGHT_${key}`,
+      );
+      diagnostics.group_constraint_events.push({
+        constraint_key: key,
+        group_weight_before: groupWeight,
+        max_weight: cap,
+        released_weight: ZERO,
+        recipients: {},
+        status: 'BLOCKED',
+      });
+      return false;
+    }
+    const scaled = members.filter((m) => !locked.has(m));
+    const scale = isZero(lockedWeight)
+      ? div(cap, groupWeight)
+      : div(sub(cap, lockedWeight), sub(groupWeight, lockedWeight));
     const excess = sub(groupWeight, cap);
-    for (const m of members) E.set(m, mul(E.get(m)!, scale));
+    for (const m of scaled) E.set(m, mul(E.get(m)!, scale));
     const memberSet = new Set(members);
     const candidates = [...E.keys()].filter((k) => B.has(k) && !memberSet.has(k));
     const candidateTotal = sum(candidates.map((c) => E.get(c)!));

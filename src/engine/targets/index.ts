@@ -6,7 +6,13 @@ import type { EngineOptions, ModelPortfolio } from '../../contracts/dpm-request.
 import { abs, type Dec, gt, sub, text, ZERO } from '../decimal.js';
 import type { Shelf } from '../market.js';
 import { compareCodePoints, sortedByCodePoint } from '../ordering.js';
-import { type Diagnostics, emptyDiagnostics, type RunStatus, type TargetInstrument, type TargetMethodComparison } from '../types.js';
+import {
+  type Diagnostics,
+  emptyDiagnostics,
+  type RunStatus,
+  type TargetInstrument,
+  type TargetMethodComparison,
+} from '../types.js';
 import type { Universe } from '../universe.js';
 import { buildTrace } from './common.js';
 import { heuristicTargets } from './heuristic.js';
@@ -34,7 +40,9 @@ function runMethod(method: TargetMethod, input: TargetsInput, universe: Universe
     method === 'SOLVER'
       ? solverTargets(universe, input.model, input.options, input.shelf, diagnostics)
       : heuristicTargets(universe, input.options, input.shelf, diagnostics);
-  const trace = outcome.blocked ? [] : buildTrace(input.model, universe.weights, input.totalValue, input.base);
+  const trace = outcome.blocked
+    ? []
+    : buildTrace(input.model, universe.weights, input.totalValue, input.base);
   return { trace, status: outcome.status };
 }
 
@@ -50,7 +58,8 @@ export function generateTargets(input: TargetsInput, diagnostics: Diagnostics): 
   const alternateMethod: TargetMethod = input.options.target_method === 'HEURISTIC' ? 'SOLVER' : 'HEURISTIC';
   const alternateDiagnostics = emptyDiagnostics();
   const alternate = runMethod(alternateMethod, input, pristine, alternateDiagnostics);
-  const lastWeights = (trace: TargetInstrument[]) => new Map(trace.map((t) => [t.instrument_id, t.final_weight]));
+  const lastWeights = (trace: TargetInstrument[]) =>
+    new Map(trace.map((t) => [t.instrument_id, t.final_weight]));
   const P = lastWeights(primary.trace);
   const A = lastWeights(alternate.trace);
   const tolerance = input.options.compare_target_methods_tolerance;

@@ -1,0 +1,114 @@
+/**
+ * Header, path and query contracts of the DPM endpoints (spec 30). Body contracts live in
+ * src/contracts/; these are the HTTP-only parts.
+ */
+import { z } from 'zod';
+import { boolean, integer } from '../../contracts/primitives.js';
+import { timeBound } from '../time.js';
+
+/** Keys, ids and header values are bounded (GAP G-S11). */
+export const MAX_ID_LENGTH = 256;
+
+const text = (description: string, example: string) =>
+  z
+    .string({ error: 'Input should be a valid string' })
+    .max(MAX_ID_LENGTH, { error: `String should have at most ${MAX_ID_LENGTH} characters` })
+    .meta({ description, examples: [example] });
+
+export const idempotencyKey = () =>
+  text(
+    'Replay/conflict key. The same key with the same body returns the stored result; with another body, 409.',
+    'demo-01',
+  );
+export const correlationId = () =>
+  text('Trace id carried into the run and its lineage.', 'corr-2026-02-20-001');
+
+export const simulateHeaders = z.object({
+  'Idempotency-Key': idempotencyKey(),
+  'X-Correlation-Id': correlationId().optional(),
+  'X-Policy-Pack-Id': text('Request-level policy pack id (spec 40).', 'pack_conservative').optional(),
+});
+
+export const analyzeHeaders = z.object({
+  'X-Correlation-Id': correlationId().optional(),
+  'X-Policy-Pack-Id': text('Request-level policy pack id (spec 40).', 'pack_conservative').optional(),
+});
+
+export const runIdParams = z.object({
+  rebalance_run_id: text('Rebalance run id.', 'rr_1e8f3c1c2a9b4d6e'),
+});
+export const correlationParams = z.object({ correlation_id: correlationId() });
+export const requestHashParams = z.object({
+  request_hash: text('Canonical request hash (percent-encode the colon).', 'sha256:829d64b7…'),
+});
+export const idempotencyParams = z.object({ idempotency_key: idempotencyKey() });
+export const operationParams = z.object({ operation_id: text('Async operation id.', 'dop_ba89b3cb7d0b') });
+export const entityParams = z.object({
+  entity_id: text(
+    'Any id that appears in lineage: run, correlation, idempotency key, operation.',
+    'rr_1e8f3c1c2a9b4d6e',
+  ),
+});
+
+export const pageQuery = {
+  limit: integer({ ge: 1, le: 200 })
+    .default(50)
+    .meta({ description: 'Page size, 1–200.', examples: [50] }),
+  cursor: text(
+    'Id of the last item of the previous page (its `next_cursor`).',
+    'rr_1e8f3c1c2a9b4d6e',
+  ).optional(),
+  from: timeBound(),
+  to: timeBound(),
+};
+
+export const listRunsQuery = z.object({
+  ...pageQuery,
+  status: text('Exact run status.', 'READY').optional(),
+  request_hash: text('Exact request hash.', 'sha256:829d64b7…').optional(),
+  portfolio_id: text('Exact portfolio id.', 'pf_demo_support_27').optional(),
+});
+
+export const lineageQuery = z.object({
+  ...pageQuery,
+  cursor: text(
+    '`next_cursor` of the previous page (`created_at|source|edge_type|target`).',
+    '2026-02-20T12:00:00+00:00|c|CORRELATION_TO_RUN|rr_1',
+  ).optional(),
+  edge_type: text('Exact edge type.', 'CORRELATION_TO_RUN').optional(),
+});
+
+const include = (description: string) =>
+  boolean()
+    .default(true)
+    .meta({ description, examples: [true] });
+
+export const bundleQuery = z.object({
+  include_artifact: include('Include the run artifact.'),
+  include_async_operation: include('Include the async operation that produced the run, if any.'),
+  include_idempotency_history: include('Include the idempotency history of the run’s key.'),
+});
+
+/** `{"detail": "<CODE>"}` */
+export const errorBody = z.object({
+  detail: z.string().meta({ description: 'Error code.', examples: ['DPM_RUN_NOT_FOUND'] }),
+});
+
+/** `{"detail": [{type, loc, msg, input}]}` */
+export const validationErrorBody = z.object({
+  detail: z
+    .array(
+      z.object({
+        type: z.string().meta({ description: 'Error type.', examples: ['missing'] }),
+        loc: z
+          .array(z.union([z.string(), z.number()]))
+          .meta({
+            description: 'Where: header/path/query/body then the field path.',
+            examples: [['header', 'Idempotency-Key']],
+          }),
+        msg: z.string().meta({ description: 'What is wrong.', examples: ['Field required'] }),
+        input: z.unknown().meta({ description: 'The offending value (null when absent).', examples: [null] }),
+      }),
+    )
+    .meta({ description: 'One entry per invalid field.' }),
+});

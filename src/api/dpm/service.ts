@@ -1,0 +1,164 @@
+/**
+ * DPM runs as a service: simulate with durable idempotency, batch analysis, and recording every
+ * run with its lineage in one transaction (spec 30 §3, §4, §3.6).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { canonicalHash } from '../../contracts/canonical.js';
+import type { AnalyzeRequest } from '../../contracts/dpm-analyze.js';
+import type { SimulateRequest } from '../../contracts/dpm-request.js';
+import { analyzeBatch, type BatchResult } from '../../engine/batch.js';
+import { simulateRebalance } from '../../engine/pipeline.js';
+import { batchToWire, resultToWire } from '../../engine/wire.js';
+import type { Database, Queryable } from '../../store/database.js';
+import { getMapping, getRun, purgeExpiredRuns, recordRun, type RunRecord } from '../../store/dpm-runs.js';
+import { type Env, envInt, envFlag, envText } from '../config.js';
+import { conflict } from '../errors.js';
+import { isoTimestamp } from '../time.js';
+import { buildArtifact } from './artifact.js';
+
+export const newId = (prefix: string, hexDigits: number) =>
+  `${prefix}${randomBytes(Math.ceil(hexDigits / 2))
+    .toString('hex')
+    .slice(0, hexDigits)}`;
+export const newRunId = () => newId('rr_', 16);
+
+/** Advisory-lock key for one tenant's idempotency key. */
+function idempotencyLock(tenant: string, key: string): string {
+  return createHash('sha256')
+    .update(`dpm-idempotency\u0000${tenant}\u0000${key}`)
+    .digest()
+    .readBigInt64BE(0)
+    .toString();
+}
+
+export interface SimulateCall {
+  tenant: string;
+  idempotencyKey: string;
+  correlationId: string | undefined;
+  request: SimulateRequest;
+}
+
+export class DpmService {
+  constructor(
+    readonly db: Database,
+    private readonly env: Env,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  now(): Date {
+    return this.clock();
+  }
+
+  /** `PERSISTED` saves the artifact at record time; anything else derives it on read. */
+  get artifactsPersisted(): boolean {
+    return envText(this.env, 'DPM_ARTIFACT_STORE_MODE')?.toUpperCase() === 'PERSISTED';
+  }
+
+  get retentionDays(): number {
+    return Math.max(0, envInt(this.env, 'DPM_SUPPORTABILITY_RETENTION_DAYS', 0));
+  }
+
+  /** Retention purge (spec 30 §12.5); a no-op unless retention is configured. */
+  async purgeExpired(): Promise<void> {
+    const days = this.retentionDays;
+    if (days >= 1) await purgeExpiredRuns(this.db, new Date(this.now().getTime() - days * 86_400_000));
+  }
+
+  /**
+   * Simulate with replay backed by the persistent idempotency mapping, under a per-key lock
+   * (closing GAP G-S2 and QUIRK Q-S24): the same key and body return the stored result byte for
+   * byte, after restarts and across instances; another body under the key is 409; concurrent
+   * first requests run the engine once. With replay off every call is a new, recorded run.
+   * Returns the response JSON text.
+   */
+  async simulate(call: SimulateCall): Promise<string> {
+    const requestHash = canonicalHash(call.request);
+    const replay = envFlag(this.env, 'DPM_IDEMPOTENCY_REPLAY_ENABLED', true);
+    await this.purgeExpired();
+    return this.db.transaction(async (tx) => {
+      if (replay) {
+        await tx.query('SELECT pg_advisory_xact_lock($1::bigint)', [
+          idempotencyLock(call.tenant, call.idempotencyKey),
+        ]);
+        const mapping = await getMapping(tx, call.tenant, call.idempotencyKey);
+        if (mapping) {
+          if (mapping.request_hash !== requestHash)
+            throw conflict('IDEMPOTENCY_KEY_CONFLICT: request hash mismatch');
+          const stored = await getRun(tx, call.tenant, mapping.rebalance_run_id);
+          if (stored) return stored.result_json;
+        }
+      }
+      const result = simulateRebalance(call.request, {
+        requestHash,
+        rebalanceRunId: newRunId(),
+        correlationId: call.correlationId || 'c_none',
+      });
+      const text = JSON.stringify(resultToWire(result));
+      await this.record(tx, {
+        rebalance_run_id: result.rebalance_run_id,
+        tenant_id: call.tenant,
+        correlation_id: result.correlation_id,
+        request_hash: requestHash,
+        idempotency_key: call.idempotencyKey,
+        portfolio_id: call.request.portfolio_snapshot.portfolio_id,
+        status: result.status,
+        created_at: this.now(),
+        result_json: text,
+      });
+      return text;
+    });
+  }
+
+  /**
+   * Batch analysis (spec 30 §4). Every successful scenario run is recorded, all in one
+   * transaction: a store failure fails the request (503) instead of turning computed scenarios
+   * into errors (QUIRK Q-S8).
+   */
+  async analyze(
+    tenant: string,
+    request: AnalyzeRequest,
+    correlationId: string | undefined,
+  ): Promise<BatchResult> {
+    const batch = analyzeBatch(request, {
+      batchRunId: newId('batch_', 16),
+      runAtUtc: isoTimestamp(this.now()),
+      correlationId: correlationId || null,
+      runIdFor: () => newRunId(),
+    });
+    await this.recordBatch(tenant, request.portfolio_snapshot.portfolio_id, batch);
+    return batch;
+  }
+
+  async recordBatch(tenant: string, portfolioId: string, batch: BatchResult, tx?: Queryable): Promise<void> {
+    await this.purgeExpired();
+    const write = async (q: Queryable) => {
+      const createdAt = this.now();
+      for (const result of Object.values(batch.results))
+        await this.record(q, {
+          rebalance_run_id: result.rebalance_run_id,
+          tenant_id: tenant,
+          correlation_id: result.correlation_id,
+          request_hash: result.lineage.request_hash,
+          idempotency_key: null,
+          portfolio_id: portfolioId,
+          status: result.status,
+          created_at: createdAt,
+          result_json: JSON.stringify(resultToWire(result)),
+        });
+    };
+    if (tx) await write(tx);
+    else await this.db.transaction(write);
+  }
+
+  private async record(tx: Queryable, run: RunRecord): Promise<void> {
+    await recordRun(
+      tx,
+      run,
+      this.artifactsPersisted ? { artifactJson: JSON.stringify(buildArtifact(run)) } : {},
+    );
+  }
+
+  batchJson(batch: BatchResult): string {
+    return JSON.stringify(batchToWire(batch));
+  }
+}

@@ -1,0 +1,56 @@
+/** `POST /rebalance/simulate` and `POST /rebalance/analyze` (spec 30 §3, §4). */
+import type { FastifyInstance } from 'fastify';
+import { analyzeRequestSchema } from '../../contracts/dpm-analyze.js';
+import { simulateRequestSchema } from '../../contracts/dpm-request.js';
+import { batchResultSchema, rebalanceResultSchema } from '../../contracts/dpm-result.js';
+import { route } from '../route.js';
+import { tenantOf } from '../tenancy.js';
+import { analyzeHeaders, errorBody, simulateHeaders, validationErrorBody } from './schemas.js';
+import type { DpmService } from './service.js';
+
+export function simulateRoutes(app: FastifyInstance, service: DpmService): void {
+  route(app, {
+    method: 'POST',
+    url: '/rebalance/simulate',
+    tags: ['DPM rebalance'],
+    summary: 'Simulate a rebalance',
+    description:
+      'Runs the 5-stage DPM pipeline (valuation, universe, targets, intents, execution) and returns trade intents, ' +
+      'FX funding, the simulated after-state, rule results and a READY / PENDING_REVIEW / BLOCKED status. ' +
+      'Domain outcomes are 200. The run is recorded with its lineage. Replays of the same Idempotency-Key and body ' +
+      'return the stored result; a different body under the key is 409.',
+    headers: simulateHeaders,
+    body: simulateRequestSchema,
+    responses: {
+      200: { description: 'The rebalance result (any status).', schema: rebalanceResultSchema },
+      409: { description: 'IDEMPOTENCY_KEY_CONFLICT: request hash mismatch', schema: errorBody },
+      422: { description: 'Invalid headers or body.', schema: validationErrorBody },
+    },
+    handler: async ({ request, headers, body }) =>
+      service.simulate({
+        tenant: tenantOf(request),
+        idempotencyKey: headers['Idempotency-Key'],
+        correlationId: headers['X-Correlation-Id'],
+        request: body,
+      }),
+  });
+
+  route(app, {
+    method: 'POST',
+    url: '/rebalance/analyze',
+    tags: ['DPM rebalance'],
+    summary: 'Batch what-if analysis',
+    description:
+      'Runs up to 20 named scenarios, each with its own options, over shared snapshots, in code-point order of ' +
+      'their names. A scenario whose options are invalid or whose run fails is listed in failed_scenarios and the ' +
+      'batch carries PARTIAL_BATCH_FAILURE. Every successful scenario run is recorded.',
+    headers: analyzeHeaders,
+    body: analyzeRequestSchema,
+    responses: {
+      200: { description: 'The batch result.', schema: batchResultSchema },
+      422: { description: 'Invalid shared payload or scenario map.', schema: validationErrorBody },
+    },
+    handler: async ({ request, headers, body }) =>
+      service.batchJson(await service.analyze(tenantOf(request), body, headers['X-Correlation-Id'])),
+  });
+}

@@ -1,0 +1,74 @@
+/**
+ * Starting and stopping the service: configuration from the environment, the production
+ * guardrails, migrations before the first request, graceful shutdown that finishes in-flight
+ * requests.
+ */
+import type { FastifyInstance } from 'fastify';
+import { openDatabase, type Database } from '../store/database.js';
+import { migrate } from '../store/migrations.js';
+import { loadSolver } from '../engine/targets/solver.js';
+import { buildApp, DEFAULT_BODY_LIMIT } from './app.js';
+import { type Env, envInt, envText } from './config.js';
+
+export interface ServerConfig {
+  host: string;
+  port: number;
+  databaseUrl?: string;
+  dataDir: string;
+  bodyLimit: number;
+  logLevel: string;
+}
+
+export class StartupError extends Error {}
+
+export function readServerConfig(env: Env): ServerConfig {
+  const config: ServerConfig = {
+    host: envText(env, 'HOST') ?? '127.0.0.1',
+    port: envInt(env, 'PORT', 8000, 0),
+    databaseUrl: envText(env, 'DATABASE_URL'),
+    dataDir: envText(env, 'KEEL_DATA_DIR') ?? './data',
+    bodyLimit: envInt(env, 'KEEL_MAX_BODY_BYTES', DEFAULT_BODY_LIMIT, 1024),
+    logLevel: envText(env, 'LOG_LEVEL') ?? 'info',
+  };
+  // Production profile (spec 30 §12.7, spec 40 §22): Keel has one store, so PRODUCTION means a
+  // PostgreSQL server must be configured.
+  if (envText(env, 'APP_PERSISTENCE_PROFILE')?.toUpperCase() === 'PRODUCTION' && !config.databaseUrl)
+    throw new StartupError(
+      'PERSISTENCE_PROFILE_REQUIRES_DPM_POSTGRES_DSN: set DATABASE_URL to a PostgreSQL server',
+    );
+  return config;
+}
+
+export async function openStore(config: Pick<ServerConfig, 'databaseUrl' | 'dataDir'>): Promise<Database> {
+  const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+  await migrate(db);
+  return db;
+}
+
+export async function startServer(
+  env: Env = process.env,
+): Promise<{ app: FastifyInstance; db: Database; close: () => Promise<void> }> {
+  const config = readServerConfig(env);
+  await loadSolver();
+  const db = await openStore(config);
+  const app = await buildApp({ db, env, bodyLimit: config.bodyLimit, logger: { level: config.logLevel } });
+  await app.listen({ host: config.host, port: config.port });
+  let closing: Promise<void> | null = null;
+  const close = () =>
+    (closing ??= (async () => {
+      await app.close(); // stops accepting, waits for in-flight requests
+      await db.close();
+    })());
+  for (const signal of ['SIGTERM', 'SIGINT'] as const)
+    process.once(signal, () => {
+      app.log.info({ signal }, 'shutting down');
+      close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          app.log.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    });
+  return { app, db, close };
+}

@@ -1,0 +1,159 @@
+/**
+ * The `keel` command. Engine commands read request bodies (a file or `-` for stdin) and print
+ * result JSON on stdout; invalid input exits with code 2 and the field errors on stderr.
+ */
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { analyzeRequestSchema } from '../contracts/dpm-analyze.js';
+import { simulateRequestSchema } from '../contracts/dpm-request.js';
+import { canonicalHash } from '../contracts/canonical.js';
+import { parseAndValidate } from '../contracts/parse.js';
+import type { FieldError } from '../contracts/primitives.js';
+import { analyzeBatch } from '../engine/batch.js';
+import { simulateRebalance } from '../engine/pipeline.js';
+import { batchToWire, resultToWire } from '../engine/wire.js';
+import { loadSolver } from '../engine/targets/solver.js';
+
+const USAGE = `Usage: keel <command> [options]
+
+Commands:
+  serve                  Start the HTTP service (PORT, HOST, DATABASE_URL or KEEL_DATA_DIR; see README).
+  migrate                Apply database migrations (DATABASE_URL, else the embedded store in KEEL_DATA_DIR).
+  simulate FILE|-        Run one /rebalance/simulate request body; print the result JSON.
+  simulate --batch       Read JSON Lines of simulate bodies on stdin; write one result per line.
+  analyze FILE|-         Run one /rebalance/analyze body (batch what-if); print the batch result.
+  help                   Show this text.
+
+Options:
+  --pretty               Indent the JSON output.
+  --run-at ISO           analyze: the batch's run_at_utc (default: the Unix epoch, so output is
+                         a pure function of the input).
+
+Exit codes: 0 success; 2 invalid input (errors as JSON on stderr; with --batch, after every
+line was processed, if any line was invalid); 1 anything else.`;
+
+class InputError extends Error {
+  constructor(readonly body: { detail: FieldError[] | string }) {
+    super('invalid input');
+  }
+}
+
+function readInput(file: string | undefined): string {
+  if (!file) throw new InputError({ detail: 'missing FILE argument (use - for stdin)' });
+  try {
+    return readFileSync(file === '-' ? 0 : file, 'utf8');
+  } catch (error) {
+    throw new InputError({ detail: `cannot read ${file}: ${(error as Error).message}` });
+  }
+}
+
+function print(value: unknown, pretty: boolean): void {
+  process.stdout.write(`${JSON.stringify(value, null, pretty ? 2 : undefined)}\n`);
+}
+
+function simulateText(text: string) {
+  const parsed = parseAndValidate(simulateRequestSchema, text);
+  if (!parsed.ok) return parsed;
+  const result = simulateRebalance(parsed.value, { requestHash: canonicalHash(parsed.value) });
+  return { ok: true as const, value: resultToWire(result) };
+}
+
+async function simulateBatch(pretty: boolean): Promise<number> {
+  let invalid = 0;
+  const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
+  for await (const line of lines) {
+    if (line.trim() === '') continue;
+    const outcome = simulateText(line);
+    if (outcome.ok) print(outcome.value, pretty);
+    else {
+      invalid++;
+      const error = outcome.errors.some((e) => e.type === 'json_invalid')
+        ? 'INVALID_JSON'
+        : 'VALIDATION_ERROR';
+      print({ error, details: outcome.errors }, pretty);
+    }
+  }
+  return invalid > 0 ? 2 : 0;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      batch: { type: 'boolean', default: false },
+      pretty: { type: 'boolean', default: false },
+      'run-at': { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const [command, file] = positionals;
+  if (values.help || !command || command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return command || values.help ? 0 : 1;
+  }
+  try {
+    switch (command) {
+      case 'serve': {
+        const { startServer } = await import('../api/server.js');
+        await startServer();
+        return 0;
+      }
+      case 'migrate': {
+        const { openDatabase } = await import('../store/database.js');
+        const { migrate } = await import('../store/migrations.js');
+        const { readServerConfig } = await import('../api/server.js');
+        const config = readServerConfig(process.env);
+        const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+        try {
+          const applied = await migrate(db);
+          process.stdout.write(`${JSON.stringify({ applied })}\n`);
+        } finally {
+          await db.close();
+        }
+        return 0;
+      }
+      case 'simulate': {
+        await loadSolver();
+        if (values.batch) return await simulateBatch(values.pretty);
+        const outcome = simulateText(readInput(file));
+        if (!outcome.ok) throw new InputError({ detail: outcome.errors });
+        print(outcome.value, values.pretty);
+        return 0;
+      }
+      case 'analyze': {
+        await loadSolver();
+        const parsed = parseAndValidate(analyzeRequestSchema, readInput(file));
+        if (!parsed.ok) throw new InputError({ detail: parsed.errors });
+        const result = analyzeBatch(parsed.value, {
+          requestHash: canonicalHash(parsed.value),
+          runAtUtc: values['run-at'],
+        });
+        print(batchToWire(result), values.pretty);
+        return 0;
+      }
+      default:
+        process.stderr.write(`keel: unknown command '${command}'\n\n${USAGE}\n`);
+        return 1;
+    }
+  } catch (error) {
+    if (error instanceof InputError) {
+      process.stderr.write(`${JSON.stringify(error.body)}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(
+      `keel: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exitCode = 1;
+  },
+);

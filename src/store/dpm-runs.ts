@@ -1,0 +1,336 @@
+/**
+ * The DPM run store (spec 30 §12.1): runs, idempotency mappings and history, lineage edges,
+ * artifacts; look-ups, keyset-paginated lists, the supportability summary and retention.
+ * Every query is scoped to a tenant. Timestamps are `Date`s here and ISO text at the edge.
+ */
+import type { Database, Queryable } from './database.js';
+
+export interface RunRecord {
+  rebalance_run_id: string;
+  tenant_id: string;
+  correlation_id: string;
+  request_hash: string;
+  idempotency_key: string | null;
+  portfolio_id: string;
+  status: string;
+  created_at: Date;
+  /** The exact JSON text of the result that was served. */
+  result_json: string;
+}
+
+export interface IdempotencyMapping {
+  idempotency_key: string;
+  request_hash: string;
+  rebalance_run_id: string;
+  created_at: Date;
+}
+
+export interface HistoryRow {
+  rebalance_run_id: string;
+  correlation_id: string;
+  request_hash: string;
+  created_at: Date;
+}
+
+export interface LineageEdge {
+  source_entity_id: string;
+  edge_type: string;
+  target_entity_id: string;
+  created_at: Date;
+  metadata_json: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+}
+
+export interface RunFilters {
+  from?: Date;
+  to?: Date;
+  status?: string;
+  request_hash?: string;
+  portfolio_id?: string;
+}
+
+const RUN_COLUMNS =
+  'rebalance_run_id, tenant_id, correlation_id, request_hash, idempotency_key, portfolio_id, status, created_at, result_json';
+
+/** Everything one recording writes, in one transaction (GAP G-S5). */
+export async function recordRun(
+  tx: Queryable,
+  run: RunRecord,
+  options: { artifactJson?: string } = {},
+): Promise<void> {
+  await tx.query(
+    `INSERT INTO dpm_runs (${RUN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+     ON CONFLICT (rebalance_run_id) DO UPDATE SET tenant_id = EXCLUDED.tenant_id, correlation_id = EXCLUDED.correlation_id,
+       request_hash = EXCLUDED.request_hash, idempotency_key = EXCLUDED.idempotency_key, portfolio_id = EXCLUDED.portfolio_id,
+       status = EXCLUDED.status, created_at = EXCLUDED.created_at, result_json = EXCLUDED.result_json`,
+    [
+      run.rebalance_run_id,
+      run.tenant_id,
+      run.correlation_id,
+      run.request_hash,
+      run.idempotency_key,
+      run.portfolio_id,
+      run.status,
+      run.created_at,
+      run.result_json,
+    ],
+  );
+  if (options.artifactJson !== undefined) await saveArtifact(tx, run.rebalance_run_id, options.artifactJson);
+  const metadata = JSON.stringify({ request_hash: run.request_hash });
+  await appendEdge(tx, run.tenant_id, {
+    source_entity_id: run.correlation_id,
+    edge_type: 'CORRELATION_TO_RUN',
+    target_entity_id: run.rebalance_run_id,
+    created_at: run.created_at,
+    metadata_json: metadata,
+  });
+  if (run.idempotency_key !== null) {
+    await tx.query(
+      `INSERT INTO dpm_run_idempotency (tenant_id, idempotency_key, request_hash, rebalance_run_id, created_at)
+       VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (tenant_id, idempotency_key) DO UPDATE SET request_hash = EXCLUDED.request_hash,
+         rebalance_run_id = EXCLUDED.rebalance_run_id, created_at = EXCLUDED.created_at`,
+      [run.tenant_id, run.idempotency_key, run.request_hash, run.rebalance_run_id, run.created_at],
+    );
+    await tx.query(
+      `INSERT INTO dpm_run_idempotency_history (tenant_id, idempotency_key, rebalance_run_id, correlation_id, request_hash, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6)`,
+      [
+        run.tenant_id,
+        run.idempotency_key,
+        run.rebalance_run_id,
+        run.correlation_id,
+        run.request_hash,
+        run.created_at,
+      ],
+    );
+    await appendEdge(tx, run.tenant_id, {
+      source_entity_id: run.idempotency_key,
+      edge_type: 'IDEMPOTENCY_TO_RUN',
+      target_entity_id: run.rebalance_run_id,
+      created_at: run.created_at,
+      metadata_json: metadata,
+    });
+  }
+}
+
+export async function appendEdge(tx: Queryable, tenant: string, edge: LineageEdge): Promise<void> {
+  await tx.query(
+    `INSERT INTO dpm_lineage_edges (tenant_id, source_entity_id, edge_type, target_entity_id, created_at, metadata_json)
+     VALUES ($1, $2, $3, $4, $5, $6)`,
+    [
+      tenant,
+      edge.source_entity_id,
+      edge.edge_type,
+      edge.target_entity_id,
+      edge.created_at,
+      edge.metadata_json,
+    ],
+  );
+}
+
+export async function saveArtifact(tx: Queryable, runId: string, artifactJson: string): Promise<void> {
+  await tx.query(
+    `INSERT INTO dpm_run_artifacts (rebalance_run_id, artifact_json) VALUES ($1, $2)
+     ON CONFLICT (rebalance_run_id) DO UPDATE SET artifact_json = EXCLUDED.artifact_json`,
+    [runId, artifactJson],
+  );
+}
+
+export async function getArtifact(db: Queryable, runId: string): Promise<string | null> {
+  const rows = await db.query<{ artifact_json: string }>(
+    'SELECT artifact_json FROM dpm_run_artifacts WHERE rebalance_run_id = $1',
+    [runId],
+  );
+  return rows[0]?.artifact_json ?? null;
+}
+
+export async function getRun(db: Queryable, tenant: string, runId: string): Promise<RunRecord | null> {
+  const rows = await db.query<RunRecord>(
+    `SELECT ${RUN_COLUMNS} FROM dpm_runs WHERE tenant_id = $1 AND rebalance_run_id = $2`,
+    [tenant, runId],
+  );
+  return rows[0] ?? null;
+}
+
+/** Newest run with this correlation id (docs/decisions/0005). */
+export async function getRunByCorrelation(
+  db: Queryable,
+  tenant: string,
+  correlationId: string,
+): Promise<RunRecord | null> {
+  const rows = await db.query<RunRecord>(
+    `SELECT ${RUN_COLUMNS} FROM dpm_runs WHERE tenant_id = $1 AND correlation_id = $2
+     ORDER BY created_at DESC, rebalance_run_id DESC LIMIT 1`,
+    [tenant, correlationId],
+  );
+  return rows[0] ?? null;
+}
+
+export async function getRunByRequestHash(
+  db: Queryable,
+  tenant: string,
+  requestHash: string,
+): Promise<RunRecord | null> {
+  const rows = await db.query<RunRecord>(
+    `SELECT ${RUN_COLUMNS} FROM dpm_runs WHERE tenant_id = $1 AND request_hash = $2
+     ORDER BY created_at DESC, rebalance_run_id DESC LIMIT 1`,
+    [tenant, requestHash],
+  );
+  return rows[0] ?? null;
+}
+
+export async function listRuns(
+  db: Queryable,
+  tenant: string,
+  filters: RunFilters,
+  limit: number,
+  cursor?: string,
+): Promise<Page<RunRecord>> {
+  const where = ['tenant_id = $1'];
+  const params: unknown[] = [tenant];
+  const add = (clause: string, value: unknown) => {
+    params.push(value);
+    where.push(clause.replace('?', `$${params.length}`));
+  };
+  if (filters.from) add('created_at >= ?', filters.from);
+  if (filters.to) add('created_at <= ?', filters.to);
+  if (filters.status !== undefined) add('status = ?', filters.status);
+  if (filters.request_hash !== undefined) add('request_hash = ?', filters.request_hash);
+  if (filters.portfolio_id !== undefined) add('portfolio_id = ?', filters.portfolio_id);
+  if (cursor !== undefined) {
+    // Keyset pagination: continue after the cursor row; an unknown cursor gives an empty page (Q-S16).
+    const anchor = await db.query<{ created_at: Date }>(
+      'SELECT created_at FROM dpm_runs WHERE tenant_id = $1 AND rebalance_run_id = $2',
+      [tenant, cursor],
+    );
+    if (!anchor[0]) return { items: [], next_cursor: null };
+    params.push(anchor[0].created_at, cursor);
+    where.push(`(created_at, rebalance_run_id) < ($${params.length - 1}, $${params.length})`);
+  }
+  params.push(limit + 1);
+  const rows = await db.query<RunRecord>(
+    `SELECT ${RUN_COLUMNS} FROM dpm_runs WHERE ${where.join(' AND ')}
+     ORDER BY created_at DESC, rebalance_run_id DESC LIMIT $${params.length}`,
+    params,
+  );
+  const items = rows.slice(0, limit);
+  return { items, next_cursor: rows.length > limit ? items[items.length - 1]!.rebalance_run_id : null };
+}
+
+export async function getMapping(
+  db: Queryable,
+  tenant: string,
+  key: string,
+): Promise<IdempotencyMapping | null> {
+  const rows = await db.query<IdempotencyMapping>(
+    `SELECT idempotency_key, request_hash, rebalance_run_id, created_at FROM dpm_run_idempotency
+     WHERE tenant_id = $1 AND idempotency_key = $2`,
+    [tenant, key],
+  );
+  return rows[0] ?? null;
+}
+
+export async function getHistory(db: Queryable, tenant: string, key: string): Promise<HistoryRow[]> {
+  return db.query<HistoryRow>(
+    `SELECT rebalance_run_id, correlation_id, request_hash, created_at FROM dpm_run_idempotency_history
+     WHERE tenant_id = $1 AND idempotency_key = $2
+     ORDER BY created_at, rebalance_run_id, correlation_id, request_hash, seq`,
+    [tenant, key],
+  );
+}
+
+/** Edges where the entity is source or target, ascending (spec 30 §9). */
+export async function getEdges(db: Queryable, tenant: string, entityId: string): Promise<LineageEdge[]> {
+  return db.query<LineageEdge>(
+    `SELECT source_entity_id, edge_type, target_entity_id, created_at, metadata_json FROM dpm_lineage_edges
+     WHERE tenant_id = $1 AND (source_entity_id = $2 OR target_entity_id = $2)
+     ORDER BY created_at, source_entity_id, edge_type, target_entity_id, seq`,
+    [tenant, entityId],
+  );
+}
+
+export interface StoreSummary {
+  run_count: number;
+  operation_count: number;
+  operation_status_counts: Record<string, number>;
+  run_status_counts: Record<string, number>;
+  workflow_decision_count: number;
+  workflow_action_counts: Record<string, number>;
+  workflow_reason_code_counts: Record<string, number>;
+  lineage_edge_count: number;
+  oldest_run_created_at: Date | null;
+  newest_run_created_at: Date | null;
+  oldest_operation_created_at: Date | null;
+  newest_operation_created_at: Date | null;
+}
+
+export async function summarise(db: Queryable, tenant: string): Promise<StoreSummary> {
+  const counts = async (table: string, column: string) => {
+    const rows = await db.query<{ key: string; n: number }>(
+      `SELECT ${column} AS key, COUNT(*)::int AS n FROM ${table} WHERE tenant_id = $1 AND ${column} <> '' GROUP BY ${column} ORDER BY ${column}`,
+      [tenant],
+    );
+    return Object.fromEntries(rows.map((r) => [r.key, r.n]));
+  };
+  const span = async (table: string) =>
+    (
+      await db.query<{ n: number; oldest: Date | null; newest: Date | null }>(
+        `SELECT COUNT(*)::int AS n, MIN(created_at) AS oldest, MAX(created_at) AS newest FROM ${table} WHERE tenant_id = $1`,
+        [tenant],
+      )
+    )[0]!;
+  const runs = await span('dpm_runs');
+  const operations = await span('dpm_async_operations');
+  const decisions = await db.query<{ n: number }>(
+    'SELECT COUNT(*)::int AS n FROM dpm_workflow_decisions WHERE tenant_id = $1',
+    [tenant],
+  );
+  const edges = await db.query<{ n: number }>(
+    'SELECT COUNT(*)::int AS n FROM dpm_lineage_edges WHERE tenant_id = $1',
+    [tenant],
+  );
+  return {
+    run_count: runs.n,
+    operation_count: operations.n,
+    operation_status_counts: await counts('dpm_async_operations', 'status'),
+    run_status_counts: await counts('dpm_runs', 'status'),
+    workflow_decision_count: decisions[0]!.n,
+    workflow_action_counts: await counts('dpm_workflow_decisions', 'action'),
+    workflow_reason_code_counts: await counts('dpm_workflow_decisions', 'reason_code'),
+    lineage_edge_count: edges[0]!.n,
+    oldest_run_created_at: runs.oldest,
+    newest_run_created_at: runs.newest,
+    oldest_operation_created_at: operations.oldest,
+    newest_operation_created_at: operations.newest,
+  };
+}
+
+/**
+ * Retention (spec 30 §12.5): delete runs older than the cut-off with their artifacts, workflow
+ * decisions, idempotency mappings and history rows, and the lineage edges that point at them.
+ * Unlike the reference (QUIRK Q-S18), edges of younger runs that merely share a correlation id
+ * or key are kept: only edges whose source or target is an expired run id go.
+ */
+export async function purgeExpiredRuns(db: Database, cutoff: Date): Promise<number> {
+  return db.transaction(async (tx) => {
+    const expired = await tx.query<{ rebalance_run_id: string }>(
+      'DELETE FROM dpm_runs WHERE created_at < $1 RETURNING rebalance_run_id',
+      [cutoff],
+    );
+    if (expired.length === 0) return 0;
+    const ids = expired.map((r) => r.rebalance_run_id);
+    await tx.query('DELETE FROM dpm_workflow_decisions WHERE run_id = ANY($1)', [ids]);
+    await tx.query('DELETE FROM dpm_run_idempotency WHERE rebalance_run_id = ANY($1)', [ids]);
+    await tx.query('DELETE FROM dpm_run_idempotency_history WHERE rebalance_run_id = ANY($1)', [ids]);
+    await tx.query(
+      'DELETE FROM dpm_lineage_edges WHERE source_entity_id = ANY($1) OR target_entity_id = ANY($1)',
+      [ids],
+    );
+    return ids.length;
+  });
+}

@@ -1,0 +1,66 @@
+/** In-process HTTP: the real application on a test store, driven with Fastify's inject. */
+import type { FastifyInstance, InjectOptions } from 'fastify';
+import { buildApp } from '../../src/api/app.js';
+import type { Env } from '../../src/api/config.js';
+import { loadSolver } from '../../src/engine/targets/solver.js';
+import { type Backend, openTestStore, type TestStore } from './store.js';
+import { readFixtureText } from './fixtures.js';
+
+export interface TestApp {
+  app: FastifyInstance;
+  store: TestStore;
+  env: Env;
+  /** Rebuild the app on the same store (a restart). */
+  restart(env?: Env): Promise<void>;
+  close(): Promise<void>;
+  post(url: string, body: unknown, headers?: Record<string, string>): Promise<Response>;
+  get(url: string, headers?: Record<string, string>): Promise<Response>;
+}
+
+export interface Response {
+  status: number;
+  headers: Record<string, unknown>;
+  text: string;
+  json: any;
+}
+
+export async function startTestApp(backend: Backend, env: Env = {}, clock?: () => Date): Promise<TestApp> {
+  await loadSolver();
+  const store = await openTestStore(backend);
+  const harness: TestApp = {
+    app: await buildApp({ db: store.db, env, clock }),
+    store,
+    env,
+    async restart(next = env) {
+      await harness.app.close();
+      harness.env = next;
+      harness.app = await buildApp({ db: store.db, env: next, clock });
+    },
+    async close() {
+      await harness.app.close();
+      await store.drop();
+    },
+    post: (url, body, headers = {}) =>
+      send(harness.app, {
+        method: 'POST',
+        url,
+        headers: { 'content-type': 'application/json', ...headers },
+        payload: typeof body === 'string' ? body : JSON.stringify(body),
+      }),
+    get: (url, headers = {}) => send(harness.app, { method: 'GET', url, headers }),
+  };
+  return harness;
+}
+
+async function send(app: FastifyInstance, options: InjectOptions): Promise<Response> {
+  const res = await app.inject(options);
+  let json: unknown;
+  try {
+    json = JSON.parse(res.body);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.statusCode, headers: res.headers, text: res.body, json };
+}
+
+export const demo = (file: string) => readFixtureText('demo', file);
