@@ -56,66 +56,86 @@ export interface RunFilters {
 const RUN_COLUMNS =
   'rebalance_run_id, tenant_id, correlation_id, request_hash, idempotency_key, portfolio_id, status, created_at, result_json';
 
-/** Everything one recording writes, in one transaction (GAP G-S5). */
+/**
+ * How a recording treats the idempotency key: `claim` records only if the key is still free
+ * (replay on: the first request wins, later ones replay), `overwrite` re-points the key to this
+ * run (replay off), `none` for runs without a key (batch scenarios).
+ */
+export type KeyMode = 'claim' | 'overwrite' | 'none';
+
+/**
+ * Everything one recording writes — run, artifact, idempotency mapping and history, lineage
+ * edges — as ONE statement, so it is atomic and costs one round trip (GAP G-S5). Returns false
+ * when `claim` found the key taken (nothing was written).
+ */
 export async function recordRun(
-  tx: Queryable,
+  q: Queryable,
   run: RunRecord,
-  options: { artifactJson?: string } = {},
-): Promise<void> {
-  await tx.query(
-    `INSERT INTO dpm_runs (${RUN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-     ON CONFLICT (rebalance_run_id) DO UPDATE SET tenant_id = EXCLUDED.tenant_id, correlation_id = EXCLUDED.correlation_id,
-       request_hash = EXCLUDED.request_hash, idempotency_key = EXCLUDED.idempotency_key, portfolio_id = EXCLUDED.portfolio_id,
-       status = EXCLUDED.status, created_at = EXCLUDED.created_at, result_json = EXCLUDED.result_json`,
-    [
-      run.rebalance_run_id,
-      run.tenant_id,
-      run.correlation_id,
-      run.request_hash,
-      run.idempotency_key,
-      run.portfolio_id,
-      run.status,
-      run.created_at,
-      run.result_json,
-    ],
-  );
-  if (options.artifactJson !== undefined) await saveArtifact(tx, run.rebalance_run_id, options.artifactJson);
-  const metadata = JSON.stringify({ request_hash: run.request_hash });
-  await appendEdge(tx, run.tenant_id, {
-    source_entity_id: run.correlation_id,
-    edge_type: 'CORRELATION_TO_RUN',
-    target_entity_id: run.rebalance_run_id,
-    created_at: run.created_at,
-    metadata_json: metadata,
-  });
-  if (run.idempotency_key !== null) {
-    await tx.query(
-      `INSERT INTO dpm_run_idempotency (tenant_id, idempotency_key, request_hash, rebalance_run_id, created_at)
-       VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (tenant_id, idempotency_key) DO UPDATE SET request_hash = EXCLUDED.request_hash,
-         rebalance_run_id = EXCLUDED.rebalance_run_id, created_at = EXCLUDED.created_at`,
-      [run.tenant_id, run.idempotency_key, run.request_hash, run.rebalance_run_id, run.created_at],
-    );
-    await tx.query(
-      `INSERT INTO dpm_run_idempotency_history (tenant_id, idempotency_key, rebalance_run_id, correlation_id, request_hash, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6)`,
-      [
-        run.tenant_id,
-        run.idempotency_key,
-        run.rebalance_run_id,
-        run.correlation_id,
-        run.request_hash,
-        run.created_at,
-      ],
-    );
-    await appendEdge(tx, run.tenant_id, {
-      source_entity_id: run.idempotency_key,
-      edge_type: 'IDEMPOTENCY_TO_RUN',
-      target_entity_id: run.rebalance_run_id,
-      created_at: run.created_at,
-      metadata_json: metadata,
-    });
+  options: { keyMode: KeyMode; artifactJson?: string },
+): Promise<boolean> {
+  const params: unknown[] = [
+    run.rebalance_run_id,
+    run.tenant_id,
+    run.correlation_id,
+    run.request_hash,
+    run.idempotency_key,
+    run.portfolio_id,
+    run.status,
+    run.created_at,
+    run.result_json,
+    JSON.stringify({ request_hash: run.request_hash }),
+    options.artifactJson ?? null,
+  ];
+  const keyed = options.keyMode !== 'none' && run.idempotency_key !== null;
+  const ctes: string[] = [];
+  let gate = '(SELECT 1) AS one';
+  if (keyed) {
+    const onConflict =
+      options.keyMode === 'claim'
+        ? 'DO NOTHING'
+        : 'DO UPDATE SET request_hash = EXCLUDED.request_hash, rebalance_run_id = EXCLUDED.rebalance_run_id, created_at = EXCLUDED.created_at';
+    ctes.push(`mapping AS (
+      INSERT INTO dpm_run_idempotency (tenant_id, idempotency_key, request_hash, rebalance_run_id, created_at)
+      VALUES ($2::text, $5::text, $4::text, $1::text, $8::timestamptz) ON CONFLICT (tenant_id, idempotency_key) ${onConflict}
+      RETURNING 1)`);
+    gate = 'mapping';
+    ctes.push(`history AS (
+      INSERT INTO dpm_run_idempotency_history (tenant_id, idempotency_key, rebalance_run_id, correlation_id, request_hash, created_at)
+      SELECT $2::text, $5::text, $1::text, $3::text, $4::text, $8::timestamptz FROM mapping)`);
   }
+  ctes.push(`run AS (
+    INSERT INTO dpm_runs (${RUN_COLUMNS})
+    SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text, $8::timestamptz, $9::text FROM ${gate}
+    RETURNING 1)`);
+  const edgeSources = keyed
+    ? `(VALUES ($3::text, 'CORRELATION_TO_RUN'), ($5::text, 'IDEMPOTENCY_TO_RUN'))`
+    : `(VALUES ($3::text, 'CORRELATION_TO_RUN'))`;
+  ctes.push(`edges AS (
+    INSERT INTO dpm_lineage_edges (tenant_id, source_entity_id, edge_type, target_entity_id, created_at, metadata_json)
+    SELECT $2::text, e.source, e.edge_type, $1::text, $8::timestamptz, $10::text FROM ${gate} CROSS JOIN ${edgeSources} AS e(source, edge_type))`);
+  ctes.push(`artifact AS (
+    INSERT INTO dpm_run_artifacts (rebalance_run_id, artifact_json)
+    SELECT $1::text, $11::text FROM ${gate} WHERE $11::text IS NOT NULL)`);
+  const rows = await q.query<{ recorded: number }>(
+    `WITH ${ctes.join(',\n')} SELECT COUNT(*)::int AS recorded FROM run`,
+    params,
+  );
+  return rows[0]!.recorded === 1;
+}
+
+/** The stored answer for an idempotency key: its request hash and the mapped run's result. */
+export async function getIdempotentResult(
+  db: Queryable,
+  tenant: string,
+  key: string,
+): Promise<{ request_hash: string; result_json: string | null } | null> {
+  const rows = await db.query<{ request_hash: string; result_json: string | null }>(
+    `SELECT m.request_hash, r.result_json FROM dpm_run_idempotency m
+     LEFT JOIN dpm_runs r ON r.rebalance_run_id = m.rebalance_run_id
+     WHERE m.tenant_id = $1 AND m.idempotency_key = $2`,
+    [tenant, key],
+  );
+  return rows[0] ?? null;
 }
 
 export async function appendEdge(tx: Queryable, tenant: string, edge: LineageEdge): Promise<void> {
@@ -324,6 +344,7 @@ export async function purgeExpiredRuns(db: Database, cutoff: Date): Promise<numb
     );
     if (expired.length === 0) return 0;
     const ids = expired.map((r) => r.rebalance_run_id);
+    await tx.query('DELETE FROM dpm_run_artifacts WHERE rebalance_run_id = ANY($1)', [ids]);
     await tx.query('DELETE FROM dpm_workflow_decisions WHERE run_id = ANY($1)', [ids]);
     await tx.query('DELETE FROM dpm_run_idempotency WHERE rebalance_run_id = ANY($1)', [ids]);
     await tx.query('DELETE FROM dpm_run_idempotency_history WHERE rebalance_run_id = ANY($1)', [ids]);

@@ -2,7 +2,7 @@
  * DPM runs as a service: simulate with durable idempotency, batch analysis, and recording every
  * run with its lineage in one transaction (spec 30 §3, §4, §3.6).
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { canonicalHash } from '../../contracts/canonical.js';
 import type { AnalyzeRequest } from '../../contracts/dpm-analyze.js';
 import type { SimulateRequest } from '../../contracts/dpm-request.js';
@@ -10,7 +10,13 @@ import { analyzeBatch, type BatchResult } from '../../engine/batch.js';
 import { simulateRebalance } from '../../engine/pipeline.js';
 import { batchToWire, resultToWire } from '../../engine/wire.js';
 import type { Database, Queryable } from '../../store/database.js';
-import { getMapping, getRun, purgeExpiredRuns, recordRun, type RunRecord } from '../../store/dpm-runs.js';
+import {
+  getIdempotentResult,
+  type KeyMode,
+  purgeExpiredRuns,
+  recordRun,
+  type RunRecord,
+} from '../../store/dpm-runs.js';
 import { type Env, envInt, envFlag, envText } from '../config.js';
 import { conflict } from '../errors.js';
 import { isoTimestamp } from '../time.js';
@@ -21,15 +27,6 @@ export const newId = (prefix: string, hexDigits: number) =>
     .toString('hex')
     .slice(0, hexDigits)}`;
 export const newRunId = () => newId('rr_', 16);
-
-/** Advisory-lock key for one tenant's idempotency key. */
-function idempotencyLock(tenant: string, key: string): string {
-  return createHash('sha256')
-    .update(`dpm-idempotency\u0000${tenant}\u0000${key}`)
-    .digest()
-    .readBigInt64BE(0)
-    .toString();
-}
 
 export interface SimulateCall {
   tenant: string;
@@ -65,36 +62,29 @@ export class DpmService {
   }
 
   /**
-   * Simulate with replay backed by the persistent idempotency mapping, under a per-key lock
-   * (closing GAP G-S2 and QUIRK Q-S24): the same key and body return the stored result byte for
-   * byte, after restarts and across instances; another body under the key is 409; concurrent
-   * first requests run the engine once. With replay off every call is a new, recorded run.
-   * Returns the response JSON text.
+   * Simulate with replay backed by the persistent idempotency mapping (closing GAP G-S2 and
+   * QUIRK Q-S24): the same key and body return the stored result byte for byte, after restarts
+   * and across instances; another body under the key is 409. Concurrent first requests race on
+   * the mapping's primary key inside the single recording statement: one records, the others
+   * find the key taken and answer from it. With replay off every call is a new, recorded run
+   * and the key is re-pointed to it. Returns the response JSON text.
    */
   async simulate(call: SimulateCall): Promise<string> {
     const requestHash = canonicalHash(call.request);
     const replay = envFlag(this.env, 'DPM_IDEMPOTENCY_REPLAY_ENABLED', true);
     await this.purgeExpired();
-    return this.db.transaction(async (tx) => {
-      if (replay) {
-        await tx.query('SELECT pg_advisory_xact_lock($1::bigint)', [
-          idempotencyLock(call.tenant, call.idempotencyKey),
-        ]);
-        const mapping = await getMapping(tx, call.tenant, call.idempotencyKey);
-        if (mapping) {
-          if (mapping.request_hash !== requestHash)
-            throw conflict('IDEMPOTENCY_KEY_CONFLICT: request hash mismatch');
-          const stored = await getRun(tx, call.tenant, mapping.rebalance_run_id);
-          if (stored) return stored.result_json;
-        }
-      }
-      const result = simulateRebalance(call.request, {
-        requestHash,
-        rebalanceRunId: newRunId(),
-        correlationId: call.correlationId || 'c_none',
-      });
-      const text = JSON.stringify(resultToWire(result));
-      await this.record(tx, {
+    if (replay) {
+      const stored = await this.replayed(call.tenant, call.idempotencyKey, requestHash);
+      if (stored !== null) return stored;
+    }
+    const result = simulateRebalance(call.request, {
+      requestHash,
+      rebalanceRunId: newRunId(),
+      correlationId: call.correlationId || 'c_none',
+    });
+    const text = JSON.stringify(resultToWire(result));
+    const recorded = await this.record(this.db, {
+      run: {
         rebalance_run_id: result.rebalance_run_id,
         tenant_id: call.tenant,
         correlation_id: result.correlation_id,
@@ -104,9 +94,22 @@ export class DpmService {
         status: result.status,
         created_at: this.now(),
         result_json: text,
-      });
-      return text;
+      },
+      keyMode: replay ? 'claim' : 'overwrite',
     });
+    if (recorded) return text;
+    // Another request claimed the key between our look-up and our write: answer as it did.
+    const winner = await this.replayed(call.tenant, call.idempotencyKey, requestHash);
+    if (winner === null) throw new Error('idempotency key claimed but not readable');
+    return winner;
+  }
+
+  /** The stored response for a key, null when the key is free; 409 for another body. */
+  private async replayed(tenant: string, key: string, requestHash: string): Promise<string | null> {
+    const hit = await getIdempotentResult(this.db, tenant, key);
+    if (!hit) return null;
+    if (hit.request_hash !== requestHash) throw conflict('IDEMPOTENCY_KEY_CONFLICT: request hash mismatch');
+    return hit.result_json;
   }
 
   /**
@@ -135,27 +138,29 @@ export class DpmService {
       const createdAt = this.now();
       for (const result of Object.values(batch.results))
         await this.record(q, {
-          rebalance_run_id: result.rebalance_run_id,
-          tenant_id: tenant,
-          correlation_id: result.correlation_id,
-          request_hash: result.lineage.request_hash,
-          idempotency_key: null,
-          portfolio_id: portfolioId,
-          status: result.status,
-          created_at: createdAt,
-          result_json: JSON.stringify(resultToWire(result)),
+          keyMode: 'none',
+          run: {
+            rebalance_run_id: result.rebalance_run_id,
+            tenant_id: tenant,
+            correlation_id: result.correlation_id,
+            request_hash: result.lineage.request_hash,
+            idempotency_key: null,
+            portfolio_id: portfolioId,
+            status: result.status,
+            created_at: createdAt,
+            result_json: JSON.stringify(resultToWire(result)),
+          },
         });
     };
     if (tx) await write(tx);
     else await this.db.transaction(write);
   }
 
-  private async record(tx: Queryable, run: RunRecord): Promise<void> {
-    await recordRun(
-      tx,
-      run,
-      this.artifactsPersisted ? { artifactJson: JSON.stringify(buildArtifact(run)) } : {},
-    );
+  private record(q: Queryable, { run, keyMode }: { run: RunRecord; keyMode: KeyMode }): Promise<boolean> {
+    return recordRun(q, run, {
+      keyMode,
+      artifactJson: this.artifactsPersisted ? JSON.stringify(buildArtifact(run)) : undefined,
+    });
   }
 
   batchJson(batch: BatchResult): string {

@@ -61,41 +61,84 @@ export function unloadSolver(): void {
 /** `minimise Σ (w_i − target_i)²` over the constraints below; every number is a float. */
 export interface ProjectionProblem {
   target: readonly number[];
-  /** `investedMin ≤ Σ w_i ≤ investedMax` (two rows). */
+  /** `investedMin ≤ Σ w_i ≤ investedMax`. */
   investedMin: number;
   investedMax: number;
   /** `0 ≤ w_i ≤ upper` for all i; `null`: only `w_i ≥ 0`. */
   upper: number | null;
-  /** `Σ_{i ∈ members} w_i ≤ max`, one row each (members non-empty). */
+  /** `Σ_{i ∈ members} w_i ≤ max`, one constraint each (members non-empty). */
   groups: readonly { members: readonly number[]; max: number }[];
 }
 
 export type ProjectionOutcome =
-  { kind: 'OPTIMAL'; weights: number[] } | { kind: 'INFEASIBLE' } | { kind: 'ERROR'; reason: string };
+  | { kind: 'OPTIMAL'; weights: number[] }
+  | { kind: 'INFEASIBLE' }
+  | { kind: 'ERROR'; reason: string };
+
+/**
+ * The model is solved in basis points (weights × 10 000). HiGHS's active-set QP solver stops on
+ * absolute step-size thresholds, which in weight units leaves errors up to ~1e-6 (enough to
+ * move a 4-place rounding); in basis points the answer is exact to ~1e-10.
+ */
+const SCALE = 10_000;
 
 const SOLVE_OPTIONS = {
   output_flag: false,
   // HiGHS adds 1e-7 to the Hessian diagonal by default, which moves a projection by ~1e-9
   // (0.4749999975 instead of 0.475 in the §8.6 probe). Our Hessian is 2·I, already strictly
-  // convex, so no regularisation is needed and the active-set solution is exact to rounding.
+  // convex, so no regularisation is needed.
   qp_regularization_value: 0,
 } as const;
 
-/** Accepted slack when re-checking an "Optimal" answer (HiGHS's own tolerance is 1e-7). */
-const VERIFY_TOLERANCE = 1e-6;
+/**
+ * Tolerance of the optimality certificate, in weight units. HiGHS's own answers are good to
+ * ~1e-10 here; the wrong "optimal" answers it can return on degenerate problems are off by
+ * whole percentage points.
+ */
+const KKT_TOLERANCE = 1e-7;
 
+type Formulation = 'SLACK' | 'ROWS';
+type Order = 'NATURAL' | 'REVERSED' | 'ROTATED' | 'INTERLEAVED';
+
+/**
+ * HiGHS's active-set QP solver can cycle or stop on degenerate projections (a few per ten
+ * thousand small random problems: targets sitting exactly on a bound, caps summing exactly to
+ * a cash-band limit). Which problems fail depends on the formulation and on the column order,
+ * so a failed or uncertified attempt is retried with the next one, in this fixed order. The
+ * problem is the same every time; only its presentation changes.
+ */
+const ATTEMPTS: readonly { formulation: Formulation; order: Order }[] = [
+  { formulation: 'SLACK', order: 'NATURAL' },
+  { formulation: 'ROWS', order: 'NATURAL' },
+  { formulation: 'SLACK', order: 'REVERSED' },
+  { formulation: 'ROWS', order: 'REVERSED' },
+  { formulation: 'SLACK', order: 'ROTATED' },
+  { formulation: 'ROWS', order: 'ROTATED' },
+  { formulation: 'SLACK', order: 'INTERLEAVED' },
+  { formulation: 'ROWS', order: 'INTERLEAVED' },
+];
+
+/**
+ * Project `target` onto the feasible set with HiGHS. `INFEASIBLE` when HiGHS proves the set
+ * empty; `OPTIMAL` only with an answer that passes the KKT check below; `ERROR` when the solver
+ * is not loaded or every attempt failed.
+ */
 export function solveProjection(problem: ProjectionProblem): ProjectionOutcome {
   const highs = instance;
   if (!highs) return { kind: 'ERROR', reason: 'solver not loaded' };
-  let lp: string;
-  try {
-    lp = lpText(problem);
-  } catch (error) {
-    return { kind: 'ERROR', reason: (error as Error).message };
+  const failures: string[] = [];
+  for (const attempt of ATTEMPTS) {
+    const outcome = solveOnce(highs, problem, attempt.formulation, columnOrder(problem.target.length, attempt.order));
+    if (outcome.kind !== 'ERROR') return outcome;
+    failures.push(`${attempt.formulation}/${attempt.order}: ${outcome.reason}`);
   }
+  return { kind: 'ERROR', reason: failures.join('; ') };
+}
+
+function solveOnce(highs: Highs, problem: ProjectionProblem, formulation: Formulation, order: number[]): ProjectionOutcome {
   let solution: ReturnType<Highs['solve']>;
   try {
-    solution = highs.solve(lp, SOLVE_OPTIONS);
+    solution = highs.solve(lpText(problem, formulation, order), SOLVE_OPTIONS);
   } catch (error) {
     return { kind: 'ERROR', reason: `HiGHS failed: ${(error as Error).message}` };
   }
@@ -108,80 +151,129 @@ export function solveProjection(problem: ProjectionProblem): ProjectionOutcome {
     case 'Primal infeasible or unbounded':
       return { kind: 'INFEASIBLE' };
     default:
-      return { kind: 'ERROR', reason: `HiGHS model status ${solution.Status}` };
+      return { kind: 'ERROR', reason: `model status ${solution.Status}` };
   }
-  const weights: number[] = [];
-  for (let i = 0; i < problem.target.length; i++) {
-    const column = solution.Columns[variable(i)] as { Primal?: number } | undefined;
-    const value = column?.Primal;
-    if (typeof value !== 'number' || !Number.isFinite(value))
-      return { kind: 'ERROR', reason: `no value for ${variable(i)}` };
-    weights.push(value);
-  }
-  const violation = worstViolation(problem, weights);
-  if (violation > VERIFY_TOLERANCE)
-    return { kind: 'ERROR', reason: `HiGHS answer violates a constraint by ${violation}` };
+  const weights = problem.target.map((_, i) => {
+    const column = solution.Columns[weightVar(i)] as { Primal?: number } | undefined;
+    return typeof column?.Primal === 'number' ? column.Primal / SCALE : NaN;
+  });
+  const rowDual = new Map<string, number>();
+  for (const row of solution.Rows as { Name?: string; Dual?: number }[])
+    if (row.Name !== undefined) rowDual.set(row.Name, typeof row.Dual === 'number' ? row.Dual / SCALE : NaN);
+  const dual = (name: string) => rowDual.get(name) ?? 0;
+  const multipliers = {
+    invested: formulation === 'SLACK' ? dual(INVESTED) : dual(INVESTED_MIN) + dual(INVESTED_MAX),
+    groups: problem.groups.map((_, k) => dual(groupRow(k))),
+  };
+  const failure = kktFailure(problem, weights, multipliers);
+  if (failure) return { kind: 'ERROR', reason: `answer not optimal (${failure})` };
   return { kind: 'OPTIMAL', weights };
 }
 
-const variable = (i: number) => `x${i}`;
+function columnOrder(n: number, order: Order): number[] {
+  const natural = Array.from({ length: n }, (_, i) => i);
+  const half = Math.floor(n / 2);
+  switch (order) {
+    case 'NATURAL':
+      return natural;
+    case 'REVERSED':
+      return natural.reverse();
+    case 'ROTATED':
+      return [...natural.slice(half), ...natural.slice(0, half)];
+    case 'INTERLEAVED':
+      return [...natural.filter((i) => i % 2 === 1), ...natural.filter((i) => i % 2 === 0)];
+  }
+}
+
+// Generated names only: instrument ids never reach the LP text.
+const weightVar = (i: number) => `x${i}`;
+const groupVar = (k: number) => `z${k + 1}`;
+const INVESTED_VAR = 'z0';
+const INVESTED = 'inv';
+const INVESTED_MIN = 'inv_min';
+const INVESTED_MAX = 'inv_max';
+const groupRow = (k: number) => `grp${k}`;
 
 function num(value: number): string {
   if (!Number.isFinite(value)) throw new Error(`non-finite number ${value} in the QP`);
   return String(value); // shortest round-trip text; exponent forms (1e-7) are valid LP syntax
 }
 
-/** `a1 x1 + a2 x2 …`, a few terms per line (LP format continues an expression on new lines). */
-function expression(terms: string[]): string {
+/** Terms joined with spaces, a few per line (LP format continues an expression on new lines). */
+function expression(terms: readonly string[]): string {
   const lines: string[] = [];
   for (let i = 0; i < terms.length; i += 8) lines.push(terms.slice(i, i + 8).join(' '));
   return lines.join('\n   ');
 }
 
-function sumOf(indices: readonly number[]): string {
-  return expression(indices.map((i, k) => (k === 0 ? variable(i) : `+ ${variable(i)}`)));
-}
+const sumOf = (indices: readonly number[]) => indices.map((i, k) => (k === 0 ? weightVar(i) : `+ ${weightVar(i)}`));
 
 /**
- * Σ (w − m)² = Σ w² − 2 m w + m²; the constant is dropped. HiGHS reads the quadratic part as
- * `[ … ] / 2`, so `w²` is written `[ 2 w^2 ] / 2`.
+ * CPLEX LP text, all numbers × SCALE. Objective Σ (w − m)² = Σ w² − 2 m w + m², constant dropped;
+ * HiGHS reads the quadratic part as `[ … ] / 2`, so `w²` is written `[ 2 w^2 ] / 2`.
+ * ROWS: `Σw ≥ min`, `Σw ≤ max`, `Σ_G w ≤ cap` as rows. SLACK: `Σw − z0 = 0` with
+ * `min ≤ z0 ≤ max`, and `Σ_G w − z_k = 0` with `z_k ≤ cap`.
  */
-function lpText(p: ProjectionProblem): string {
-  const n = p.target.length;
-  const all = Array.from({ length: n }, (_, i) => i);
-  const linear: string[] = [];
-  p.target.forEach((m, i) => {
-    const c = -2 * m;
-    if (c !== 0) linear.push(`${c < 0 ? '-' : '+'} ${num(Math.abs(c))} ${variable(i)}`);
+function lpText(p: ProjectionProblem, formulation: Formulation, order: readonly number[]): string {
+  const linear = order.flatMap((i) => {
+    const c = -2 * p.target[i]! * SCALE;
+    return c === 0 ? [] : [`${c < 0 ? '-' : '+'} ${num(Math.abs(c))} ${weightVar(i)}`];
   });
-  const quadratic = all.map((i) => `${i === 0 ? '' : '+ '}2 ${variable(i)}^2`);
-  const lines = [
-    'Minimize',
-    ` obj: ${expression([...linear, linear.length > 0 ? '+ [' : '[', ...quadratic, '] / 2'])}`,
-    'Subject To',
-    ` invested_min: ${sumOf(all)} >= ${num(p.investedMin)}`,
-    ` invested_max: ${sumOf(all)} <= ${num(p.investedMax)}`,
-    ...p.groups.map((g, k) => ` group${k}: ${sumOf(g.members)} <= ${num(g.max)}`),
-    'Bounds',
-    ...all.map((i) =>
-      p.upper === null ? ` ${variable(i)} >= 0` : ` 0 <= ${variable(i)} <= ${num(p.upper)}`,
-    ),
-    'End',
-  ];
+  const quadratic = order.map((i, k) => `${k === 0 ? '' : '+ '}2 ${weightVar(i)}^2`);
+  const objective = expression([...linear, linear.length > 0 ? '+ [' : '[', ...quadratic, '] / 2']);
+  const upper = p.upper === null ? null : num(p.upper * SCALE);
+  const weightBounds = order.map((i) => (upper === null ? ` ${weightVar(i)} >= 0` : ` 0 <= ${weightVar(i)} <= ${upper}`));
+  const investedMin = num(p.investedMin * SCALE);
+  const investedMax = num(p.investedMax * SCALE);
+  const groupMax = p.groups.map((g) => num(g.max * SCALE));
+  const lines = ['Minimize', ` obj: ${objective}`, 'Subject To'];
+  if (formulation === 'SLACK') {
+    lines.push(` ${INVESTED}: ${expression([...sumOf(order), `- ${INVESTED_VAR}`])} = 0`);
+    p.groups.forEach((g, k) => lines.push(` ${groupRow(k)}: ${expression([...sumOf(g.members), `- ${groupVar(k)}`])} = 0`));
+    lines.push('Bounds', ...weightBounds, ` ${investedMin} <= ${INVESTED_VAR} <= ${investedMax}`);
+    p.groups.forEach((_, k) => lines.push(` -inf <= ${groupVar(k)} <= ${groupMax[k]}`));
+  } else {
+    lines.push(` ${INVESTED_MIN}: ${expression(sumOf(order))} >= ${investedMin}`);
+    lines.push(` ${INVESTED_MAX}: ${expression(sumOf(order))} <= ${investedMax}`);
+    p.groups.forEach((g, k) => lines.push(` ${groupRow(k)}: ${expression(sumOf(g.members))} <= ${groupMax[k]}`));
+    lines.push('Bounds', ...weightBounds);
+  }
+  lines.push('End');
   return `${lines.join('\n')}\n`;
 }
 
-function worstViolation(p: ProjectionProblem, w: readonly number[]): number {
-  let worst = 0;
-  const over = (amount: number) => (worst = Math.max(worst, amount));
-  let total = 0;
-  for (const x of w) {
-    over(-x);
-    if (p.upper !== null) over(x - p.upper);
-    total += x;
+/**
+ * Optimality certificate for the projection, checked in weight units from HiGHS's primal values
+ * and row multipliers y (HiGHS's sign convention: y ≥ 0 at a lower bound, y ≤ 0 at an upper
+ * bound). Feasibility, the multipliers' signs and complementarity, and, for each weight, the
+ * reduced gradient d_i = 2(w_i − m_i) − Σ_r y_r: d_i > 0 only at w_i = 0, d_i < 0 only at the cap.
+ * Returns what failed, or null.
+ */
+function kktFailure(
+  p: ProjectionProblem,
+  w: readonly number[],
+  y: { invested: number; groups: readonly number[] },
+): string | null {
+  const tol = KKT_TOLERANCE;
+  if (w.some((x) => !Number.isFinite(x))) return 'missing or non-finite weight';
+  const rows = [
+    { multiplier: y.invested, members: w.map((_, i) => i), lower: p.investedMin, upper: p.investedMax },
+    ...p.groups.map((g, k) => ({ multiplier: y.groups[k]!, members: g.members, lower: -Infinity, upper: g.max })),
+  ];
+  const d = w.map((x, i) => 2 * (x - p.target[i]!));
+  for (const row of rows) {
+    if (!Number.isFinite(row.multiplier)) return 'non-finite multiplier';
+    const activity = row.members.reduce((s, i) => s + w[i]!, 0);
+    if (activity < row.lower - tol || activity > row.upper + tol) return 'row infeasible';
+    if (row.multiplier > tol && activity > row.lower + tol) return 'row multiplier off its lower bound';
+    if (row.multiplier < -tol && activity < row.upper - tol) return 'row multiplier off its upper bound';
+    for (const i of row.members) d[i]! -= row.multiplier;
   }
-  over(p.investedMin - total);
-  over(total - p.investedMax);
-  for (const g of p.groups) over(g.members.reduce((s, i) => s + w[i]!, 0) - g.max);
-  return worst;
+  const cap = p.upper ?? Infinity;
+  for (let i = 0; i < w.length; i++) {
+    if (w[i]! < -tol || w[i]! > cap + tol) return 'bound infeasible';
+    if (d[i]! > tol && w[i]! > tol) return 'reduced gradient off the lower bound';
+    if (d[i]! < -tol && w[i]! < cap - tol) return 'reduced gradient off the upper bound';
+  }
+  return null;
 }

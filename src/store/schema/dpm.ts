@@ -23,9 +23,10 @@ CREATE INDEX dpm_runs_created ON dpm_runs (tenant_id, created_at DESC, rebalance
 CREATE INDEX dpm_runs_correlation ON dpm_runs (tenant_id, correlation_id, created_at DESC);
 CREATE INDEX dpm_runs_request_hash ON dpm_runs (tenant_id, request_hash, created_at DESC);
 CREATE INDEX dpm_runs_portfolio ON dpm_runs (tenant_id, portfolio_id, created_at DESC);
+CREATE INDEX dpm_runs_retention ON dpm_runs (created_at);
 
 CREATE TABLE dpm_run_artifacts (
-  rebalance_run_id TEXT PRIMARY KEY REFERENCES dpm_runs (rebalance_run_id) ON DELETE CASCADE,
+  rebalance_run_id TEXT PRIMARY KEY,
   artifact_json TEXT NOT NULL
 );
 
