@@ -11,7 +11,9 @@ export default tseslint.config(
   },
   {
     files: ['bin/**/*.js', 'bench/**/*.js'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', performance: 'readonly' } },
+    languageOptions: {
+      globals: { process: 'readonly', console: 'readonly', performance: 'readonly', fetch: 'readonly', setTimeout: 'readonly', URL: 'readonly' },
+    },
   },
   {
     // Tests inspect result JSON loosely; the engine itself stays free of `any`.

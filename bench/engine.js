@@ -2,10 +2,12 @@
 // constraints on (single-position cap, two sector caps, minimum notional, cash band).
 // Run with `npm run bench` (builds first). Prints a table; record results in bench/README.md.
 import { cpus } from 'node:os';
+import { analyzeRequestSchema } from '../dist/contracts/dpm-analyze.js';
 import { simulateRequestSchema } from '../dist/contracts/dpm-request.js';
+import { analyzeBatch } from '../dist/engine/batch.js';
 import { validate } from '../dist/contracts/parse.js';
 import { simulateRebalance } from '../dist/engine/pipeline.js';
-import { resultToWire } from '../dist/engine/wire.js';
+import { resultJsonText } from '../dist/engine/wire.js';
 import { generateRequest } from '../dist/tools/generate-request.js';
 
 function stats(samples) {
@@ -36,7 +38,7 @@ export function engineBench() {
     const engine = measure(() => simulateRebalance(parsed.value, { requestHash: 'bench' }), budget);
     const full = measure(
       () =>
-        resultToWire(
+        resultJsonText(
           simulateRebalance(validate(simulateRequestSchema, body).value, { requestHash: 'bench' }),
         ),
       budget,
@@ -70,4 +72,66 @@ export function printEngine(rows) {
     );
     prev = r;
   }
+}
+
+/** SOLVER target method at 50, 500 and 2,000 instruments with group constraints. */
+export function solverBench() {
+  const rows = [];
+  for (const positions of [50, 500, 2_000]) {
+    const body = generateRequest({ positions, seed: 5, constraints: true });
+    body.options.target_method = 'SOLVER';
+    const parsed = validate(simulateRequestSchema, body);
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors.slice(0, 3)));
+    const result = simulateRebalance(parsed.value, { requestHash: 'bench' });
+    const engine = measure(() => simulateRebalance(parsed.value, { requestHash: 'bench' }), {
+      minRuns: 10,
+      minMs: 2_000,
+    });
+    rows.push({
+      positions,
+      status: result.status,
+      warnings: result.diagnostics.warnings.join(',') || '-',
+      engine,
+    });
+  }
+  return rows;
+}
+
+export function printSolver(rows) {
+  console.log('\nSOLVER target method (single cap, two sector caps, cash band), simulate per request');
+  console.log('instruments | status | warnings | mean / p99 ms');
+  for (const r of rows)
+    console.log(
+      `${String(r.positions).padStart(11)} | ${r.status} | ${r.warnings} | ${fmt(r.engine.mean)} / ${fmt(r.engine.p99)}`,
+    );
+}
+
+/** A 20-scenario batch what-if on a 200-position portfolio. */
+export function batchBench() {
+  const base = generateRequest({ positions: 200, seed: 9, constraints: true });
+  const scenarios = {};
+  for (let i = 0; i < 20; i++) {
+    const options = { ...base.options };
+    if (i % 4 === 1) options.max_turnover_pct = '0.10';
+    if (i % 4 === 2)
+      Object.assign(options, { enable_settlement_awareness: true, settlement_horizon_days: 3 });
+    if (i % 4 === 3) options.target_method = 'SOLVER';
+    options.single_position_max_weight = (0.02 + i * 0.005).toFixed(3);
+    scenarios[`s${String(i).padStart(2, '0')}`] = { options };
+  }
+  const parsed = validate(analyzeRequestSchema, { ...base, scenarios });
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors.slice(0, 3)));
+  const stat = measure(() => analyzeBatch(parsed.value, { requestHash: 'bench' }), {
+    minRuns: 5,
+    minMs: 3_000,
+  });
+  const failed = Object.keys(analyzeBatch(parsed.value, { requestHash: 'bench' }).failed_scenarios).length;
+  return { stat, failed };
+}
+
+export function printBatch({ stat, failed }) {
+  console.log(
+    '\nBatch what-if: 20 scenarios (heuristic, turnover cap, settlement ladder, solver) on 200 positions',
+  );
+  console.log(`mean ${fmt(stat.mean)} ms, p99 ${fmt(stat.p99)} ms per batch, ${failed} failed scenarios`);
 }

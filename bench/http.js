@@ -7,7 +7,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
+import pg from 'pg';
 import { generateRequest } from '../dist/tools/generate-request.js';
+
+/** A schema of its own on the server, so the benchmark never touches other data. */
+async function freshSchema(url, schema) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  await client.query(`CREATE SCHEMA ${schema}`);
+  await client.end();
+  const u = new URL(url);
+  u.searchParams.set('options', `-c search_path=${schema}`);
+  return u.toString();
+}
 
 async function freePort() {
   const server = createServer();
@@ -36,9 +48,12 @@ async function start(env) {
   throw new Error('server did not start');
 }
 
-export async function httpBench({ duration = 15, connections = 16, databaseUrl } = {}) {
+export async function httpBench({ duration = 15, connections = 16, databaseUrl, workers = 1 } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'keel-bench-'));
-  const env = databaseUrl ? { DATABASE_URL: databaseUrl } : { KEEL_DATA_DIR: dataDir, DATABASE_URL: '' };
+  const schema = `keel_bench_${process.pid}_${Date.now()}`;
+  const env = databaseUrl
+    ? { DATABASE_URL: await freshSchema(databaseUrl, schema), KEEL_WORKERS: String(workers) }
+    : { KEEL_DATA_DIR: dataDir, DATABASE_URL: '', KEEL_WORKERS: '1' };
   const { child, port } = await start(env);
   const body = JSON.stringify(generateRequest({ positions: 20, seed: 11, constraints: true }));
   let n = 0;
@@ -51,12 +66,21 @@ export async function httpBench({ duration = 15, connections = 16, databaseUrl }
         duration: seconds,
         headers: { 'content-type': 'application/json' },
         body,
-        requests: [{ setupRequest: (req) => ({ ...req, headers: { ...req.headers, 'Idempotency-Key': `bench-${n++}` } }) }],
+        requests: [
+          {
+            setupRequest: (req) => ({
+              ...req,
+              headers: { ...req.headers, 'Idempotency-Key': `bench-${n++}` },
+            }),
+          },
+        ],
       });
     await run(3); // warm-up
     const result = await run(duration);
     return {
-      backend: databaseUrl ? 'postgres server' : 'embedded (PGlite)',
+      backend: databaseUrl
+        ? `postgres server, ${workers} worker${workers > 1 ? 's' : ''}`
+        : 'embedded (PGlite), 1 process',
       connections,
       requestsPerSecond: result.requests.average,
       p50: result.latency.p50,
@@ -68,12 +92,22 @@ export async function httpBench({ duration = 15, connections = 16, databaseUrl }
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
     rmSync(dataDir, { recursive: true, force: true });
+    if (databaseUrl) {
+      const client = new pg.Client({ connectionString: databaseUrl });
+      await client.connect();
+      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await client.end();
+    }
   }
 }
 
 export function printHttp(rows) {
-  console.log('\nHTTP: POST /rebalance/simulate, 20 positions, storage on, unique Idempotency-Key per request');
+  console.log(
+    '\nHTTP: POST /rebalance/simulate, 20 positions, storage on, unique Idempotency-Key per request',
+  );
   console.log('backend | connections | req/s | p50 ms | p99 ms | non-2xx | errors');
   for (const r of rows)
-    console.log(`${r.backend} | ${r.connections} | ${r.requestsPerSecond.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.non2xx} | ${r.errors}`);
+    console.log(
+      `${r.backend} | ${r.connections} | ${r.requestsPerSecond.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.non2xx} | ${r.errors}`,
+    );
 }

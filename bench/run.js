@@ -1,4 +1,20 @@
 // `npm run bench`: every benchmark in this folder, in order. Loopback only; bounded in time.
-import { engineBench, printEngine } from './engine.js';
+// Set BENCH_DATABASE_URL to also load-test against a PostgreSQL server (a fresh schema is used).
+import { cpus } from 'node:os';
+import { loadSolver } from '../dist/engine/targets/solver.js';
+import { batchBench, engineBench, printBatch, printEngine, printSolver, solverBench } from './engine.js';
+import { httpBench, printHttp } from './http.js';
 
+console.log(
+  `Keel benchmarks — ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}`,
+);
+await loadSolver();
 printEngine(engineBench());
+printSolver(solverBench());
+printBatch(batchBench());
+const http = [await httpBench()];
+if (process.env.BENCH_DATABASE_URL) {
+  http.push(await httpBench({ databaseUrl: process.env.BENCH_DATABASE_URL }));
+  http.push(await httpBench({ databaseUrl: process.env.BENCH_DATABASE_URL, workers: 2 }));
+}
+printHttp(http);

@@ -11,6 +11,7 @@ import { parse as parseLossless } from 'lossless-json';
 import type { Database } from '../store/database.js';
 import type { Env } from './config.js';
 import { HttpError } from './errors.js';
+import { advisoryRoutes } from './advisory/routes.js';
 import { runRoutes } from './dpm/run-routes.js';
 import { DpmService } from './dpm/service.js';
 import { simulateRoutes } from './dpm/simulate-routes.js';
@@ -132,5 +133,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const dpm = new DpmService(options.db, env, options.clock);
   simulateRoutes(app, dpm);
   runRoutes(app, dpm, env);
+  advisoryRoutes(app, options.db, options.clock ?? (() => new Date()));
   return app;
 }

@@ -96,8 +96,8 @@ export async function main(argv: string[]): Promise<number> {
   try {
     switch (command) {
       case 'serve': {
-        const { startServer } = await import('../api/server.js');
-        await startServer();
+        const { serve } = await import('../api/cluster.js');
+        await serve();
         return 0;
       }
       case 'migrate': {

@@ -4,29 +4,34 @@
  * decimals as their own text, integers as JSON integers.
  */
 import { createHash } from 'node:crypto';
+import { isDec, text } from '../engine/decimal.js';
 import { compareCodePoints } from '../engine/ordering.js';
-import { toJson, type Json } from '../engine/wire.js';
+
+const NON_ASCII = /[\u007f-\uffff]/;
+const NON_ASCII_ALL = /[\u007f-\uffff]/g;
 
 function escapeString(value: string): string {
   // JSON.stringify escapes quotes, backslashes and control characters; then escape the rest.
-  return JSON.stringify(value).replace(
-    /[\u007f-\uffff]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
+  const json = JSON.stringify(value);
+  return NON_ASCII.test(json)
+    ? json.replace(NON_ASCII_ALL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+    : json;
 }
 
-function write(value: Json): string {
-  if (value === null) return 'null';
+function write(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
   if (typeof value === 'string') return escapeString(value);
   if (typeof value === 'number' || typeof value === 'boolean') return JSON.stringify(value);
+  if (isDec(value)) return `"${text(value)}"`;
   if (Array.isArray(value)) return `[${value.map(write).join(',')}]`;
-  const keys = Object.keys(value).sort(compareCodePoints);
-  return `{${keys.map((k) => `${escapeString(k)}:${write(value[k]!)}`).join(',')}}`;
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record).sort(compareCodePoints);
+  return `{${keys.map((k) => `${escapeString(k)}:${write(record[k])}`).join(',')}}`;
 }
 
-/** Canonical text of any engine value (decimals become their text first). */
+/** Canonical text of any engine or JSON value; decimals are written as their text. */
 export function canonicalJson(value: unknown): string {
-  return write(toJson(value));
+  return write(value);
 }
 
 /** `"sha256:" + hex(SHA-256(canonical_json(value)))`. */

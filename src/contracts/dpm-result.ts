@@ -299,12 +299,10 @@ export const batchResultSchema = z
         }),
       )
       .meta({ description: 'Quick-compare metrics by scenario.' }),
-    failed_scenarios: z
-      .record(z.string(), z.string())
-      .meta({
-        description: 'Failed scenarios: INVALID_OPTIONS: … or SCENARIO_EXECUTION_ERROR: ….',
-        examples: [{ bad: 'INVALID_OPTIONS: Input should be less than or equal to 10' }],
-      }),
+    failed_scenarios: z.record(z.string(), z.string()).meta({
+      description: 'Failed scenarios: INVALID_OPTIONS: … or SCENARIO_EXECUTION_ERROR: ….',
+      examples: [{ bad: 'INVALID_OPTIONS: Input should be less than or equal to 10' }],
+    }),
     warnings: list(
       s('PARTIAL_BATCH_FAILURE when any scenario failed.', 'PARTIAL_BATCH_FAILURE'),
       'Batch warnings.',

@@ -16,6 +16,12 @@ export type Dec = BigDecimal;
 
 const CONTEXT = MC(28, RoundingMode.HALF_EVEN);
 
+// A decimal serialises as its own text (spec 10 §4.9), so JSON.stringify can write results in
+// one native pass instead of a copy-then-stringify walk.
+(BigDecimal.prototype as unknown as { toJSON: () => string }).toJSON = function toJSON(this: BigDecimal) {
+  return this.toString();
+};
+
 /** Exact decimal from text the code controls (constants, already-validated tokens). */
 export function dec(text: string | bigint): Dec {
   return Big(text);

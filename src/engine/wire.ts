@@ -15,7 +15,12 @@ function metricToWire(m: AllocationMetric): AllocationMetric {
 }
 
 export function stateToWire(state: SimulatedState): Json {
-  return toJson({
+  return toJson(quantizedState(state));
+}
+
+/** A shallow copy whose position and allocation weights carry 4 places. */
+export function quantizedState(state: SimulatedState): SimulatedState {
+  return {
     ...state,
     positions: state.positions.map((p) => ({ ...p, weight: quantize(p.weight, WEIGHT_PLACES) })),
     allocation_by_asset_class: state.allocation_by_asset_class.map(metricToWire),
@@ -24,13 +29,18 @@ export function stateToWire(state: SimulatedState): Json {
     allocation_by_attribute: Object.fromEntries(
       Object.entries(state.allocation_by_attribute).map(([k, list]) => [k, list.map(metricToWire)]),
     ),
-  });
+  };
 }
 
 export function resultToWire(result: RebalanceResult): Json {
-  const before = stateToWire(result.before);
-  const after = result.after_simulated === result.before ? before : stateToWire(result.after_simulated);
-  return toJson({ ...result, before, after_simulated: after });
+  return JSON.parse(resultJsonText(result)) as Json;
+}
+
+/** The result's JSON text in one pass (decimals serialise themselves, see decimal.ts). */
+export function resultJsonText(result: RebalanceResult): string {
+  const before = quantizedState(result.before);
+  const after = result.after_simulated === result.before ? before : quantizedState(result.after_simulated);
+  return JSON.stringify({ ...result, before, after_simulated: after });
 }
 
 /** Decimals to text, recursively; key order is kept. */
@@ -47,8 +57,22 @@ export function toJson(value: unknown): Json {
 }
 
 export function batchToWire(batch: BatchResult): Json {
-  return toJson({
-    ...batch,
-    results: Object.fromEntries(Object.entries(batch.results).map(([name, r]) => [name, resultToWire(r)])),
+  return JSON.parse(batchJsonText(batch)) as Json;
+}
+
+export function batchJsonText(batch: BatchResult): string {
+  const results = Object.entries(batch.results).map(
+    ([name, r]) => `${JSON.stringify(name)}:${resultJsonText(r)}`,
+  );
+  const head = JSON.stringify({
+    batch_run_id: batch.batch_run_id,
+    run_at_utc: batch.run_at_utc,
+    base_snapshot_ids: batch.base_snapshot_ids,
   });
+  const tail = JSON.stringify({
+    comparison_metrics: batch.comparison_metrics,
+    failed_scenarios: batch.failed_scenarios,
+    warnings: batch.warnings,
+  });
+  return `${head.slice(0, -1)},"results":{${results.join(',')}},${tail.slice(1)}`;
 }

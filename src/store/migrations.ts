@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Database, Queryable } from './database.js';
 import { DPM_MIGRATIONS } from './schema/dpm.js';
+import { PROPOSAL_MIGRATIONS } from './schema/proposals.js';
 
 export interface Migration {
   namespace: string;
@@ -15,7 +16,7 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [...DPM_MIGRATIONS];
+export const MIGRATIONS: readonly Migration[] = [...DPM_MIGRATIONS, ...PROPOSAL_MIGRATIONS];
 
 export class MigrationError extends Error {}
 

@@ -17,7 +17,10 @@ const BIN = join(import.meta.dirname, '..', '..', 'bin', 'keel.js');
 
 function startServer(env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'serve'], { env: { ...process.env, ...env, PORT: '0', LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'serve'], {
+      env: { ...process.env, ...env, PORT: '0', LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 20_000);
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -36,7 +39,10 @@ function startServer(env: Record<string, string>): Promise<{ child: ChildProcess
 }
 
 const body = (i: number) =>
-  readFixtureText('demo', '01_standard_drift.json').replace('"portfolio_id": "demo_01"', `"portfolio_id": "crash_${i}"`);
+  readFixtureText('demo', '01_standard_drift.json').replace(
+    '"portfolio_id": "demo_01"',
+    `"portfolio_id": "crash_${i}"`,
+  );
 
 describe.each(BACKENDS)('a killed server loses nothing it acknowledged (%s)', (backend) => {
   let store: TestStore | null = null;
@@ -60,11 +66,16 @@ describe.each(BACKENDS)('a killed server loses nothing it acknowledged (%s)', (b
     const requests = Array.from({ length: 120 }, (_, i) =>
       fetch(`http://127.0.0.1:${port}/rebalance/simulate`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'Idempotency-Key': `crash-${i}`, 'X-Correlation-Id': `crash-corr-${i}` },
+        headers: {
+          'content-type': 'application/json',
+          'Idempotency-Key': `crash-${i}`,
+          'X-Correlation-Id': `crash-corr-${i}`,
+        },
         body: body(i),
       })
         .then(async (res) => {
-          if (res.status === 200) acknowledged.push(((await res.json()) as { rebalance_run_id: string }).rebalance_run_id);
+          if (res.status === 200)
+            acknowledged.push(((await res.json()) as { rebalance_run_id: string }).rebalance_run_id);
         })
         .catch(() => undefined),
     );
@@ -96,12 +107,14 @@ describe.each(BACKENDS)('a killed server loses nothing it acknowledged (%s)', (b
           'SELECT COUNT(*)::int AS n FROM dpm_run_idempotency WHERE idempotency_key = $1 AND rebalance_run_id = $2',
           [run.idempotency_key, run.rebalance_run_id],
         );
-        const [history] = await db.query<{ n: number }>('SELECT COUNT(*)::int AS n FROM dpm_run_idempotency_history WHERE rebalance_run_id = $1', [
-          run.rebalance_run_id,
-        ]);
-        const [edges] = await db.query<{ n: number }>('SELECT COUNT(*)::int AS n FROM dpm_lineage_edges WHERE target_entity_id = $1', [
-          run.rebalance_run_id,
-        ]);
+        const [history] = await db.query<{ n: number }>(
+          'SELECT COUNT(*)::int AS n FROM dpm_run_idempotency_history WHERE rebalance_run_id = $1',
+          [run.rebalance_run_id],
+        );
+        const [edges] = await db.query<{ n: number }>(
+          'SELECT COUNT(*)::int AS n FROM dpm_lineage_edges WHERE target_entity_id = $1',
+          [run.rebalance_run_id],
+        );
         expect([mapping!.n, history!.n, edges!.n]).toEqual([1, 1, 2]);
       }
       const [orphans] = await db.query<{ n: number }>(

@@ -36,7 +36,8 @@ describe.each(BACKENDS)('demo pack and concurrency (%s)', (backend) => {
     expect(res.status).toBe(200);
     expect(Object.keys(res.json.results)).toEqual(['baseline', 'settlement_guard', 'tax_budget']);
     expect(res.json.failed_scenarios).toEqual({});
-    for (const [name, metric] of Object.entries<any>(res.json.comparison_metrics)) expect(metric.status).toBe(res.json.results[name].status);
+    for (const [name, metric] of Object.entries<any>(res.json.comparison_metrics))
+      expect(metric.status).toBe(res.json.results[name].status);
     expect(res.json.results.tax_budget.tax_impact).not.toBeNull();
     expect(res.json.results.settlement_guard.diagnostics.cash_ladder.length).toBeGreaterThan(0);
   });
@@ -44,11 +45,15 @@ describe.each(BACKENDS)('demo pack and concurrency (%s)', (backend) => {
   it('50 simultaneous calls with one key and one payload store one run and return identical bodies', async () => {
     const body = demo('01_standard_drift.json');
     const responses = await Promise.all(
-      Array.from({ length: 50 }, () => t.post('/rebalance/simulate', body, { 'Idempotency-Key': 'race-same' })),
+      Array.from({ length: 50 }, () =>
+        t.post('/rebalance/simulate', body, { 'Idempotency-Key': 'race-same' }),
+      ),
     );
     expect(new Set(responses.map((r) => r.status))).toEqual(new Set([200]));
     expect(new Set(responses.map((r) => r.text)).size).toBe(1);
-    const rows = await t.store.db.query<{ n: number }>("SELECT COUNT(*)::int AS n FROM dpm_runs WHERE idempotency_key = 'race-same'");
+    const rows = await t.store.db.query<{ n: number }>(
+      "SELECT COUNT(*)::int AS n FROM dpm_runs WHERE idempotency_key = 'race-same'",
+    );
     expect(rows[0]!.n).toBe(1);
     const history = await t.store.db.query<{ n: number }>(
       "SELECT COUNT(*)::int AS n FROM dpm_run_idempotency_history WHERE idempotency_key = 'race-same'",
@@ -60,15 +65,21 @@ describe.each(BACKENDS)('demo pack and concurrency (%s)', (backend) => {
     const base = demo('01_standard_drift.json');
     const responses = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
-        t.post('/rebalance/simulate', base.replace('"portfolio_id": "demo_01"', `"portfolio_id": "demo_01_${i}"`), {
-          'Idempotency-Key': 'race-diff',
-        }),
+        t.post(
+          '/rebalance/simulate',
+          base.replace('"portfolio_id": "demo_01"', `"portfolio_id": "demo_01_${i}"`),
+          {
+            'Idempotency-Key': 'race-diff',
+          },
+        ),
       ),
     );
     const statuses = responses.map((r) => r.status).sort();
     expect(statuses.filter((s) => s === 200)).toHaveLength(1);
     expect(statuses.filter((s) => s === 409)).toHaveLength(49);
-    const rows = await t.store.db.query<{ n: number }>("SELECT COUNT(*)::int AS n FROM dpm_runs WHERE idempotency_key = 'race-diff'");
+    const rows = await t.store.db.query<{ n: number }>(
+      "SELECT COUNT(*)::int AS n FROM dpm_runs WHERE idempotency_key = 'race-diff'",
+    );
     expect(rows[0]!.n).toBe(1);
   });
 });

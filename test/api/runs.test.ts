@@ -29,7 +29,9 @@ describe.each(BACKENDS)('run supportability (%s)', (backend) => {
   it('finds the demo 27 run by id, correlation, request hash and idempotency key', async () => {
     const byId = await t.get(`/rebalance/runs/${runId}`);
     const byCorrelation = await t.get('/rebalance/runs/by-correlation/demo-corr-27-supportability');
-    const byHash = await t.get(`/rebalance/runs/by-request-hash/${encodeURIComponent(byId.json.request_hash)}`);
+    const byHash = await t.get(
+      `/rebalance/runs/by-request-hash/${encodeURIComponent(byId.json.request_hash)}`,
+    );
     expect(byCorrelation.text).toBe(byId.text);
     expect(byHash.text).toBe(byId.text);
     expect(byId.json.created_at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?\+00:00$/);
@@ -46,20 +48,35 @@ describe.each(BACKENDS)('run supportability (%s)', (backend) => {
 
   it('answers the spec codes for unknown ids', async () => {
     expect((await t.get('/rebalance/runs/rr_unknown')).json).toEqual({ detail: 'DPM_RUN_NOT_FOUND' });
-    expect((await t.get('/rebalance/runs/by-correlation/nope')).json).toEqual({ detail: 'DPM_RUN_NOT_FOUND' });
-    expect((await t.get('/rebalance/runs/idempotency/nope')).json).toEqual({ detail: 'DPM_IDEMPOTENCY_KEY_NOT_FOUND' });
+    expect((await t.get('/rebalance/runs/by-correlation/nope')).json).toEqual({
+      detail: 'DPM_RUN_NOT_FOUND',
+    });
+    expect((await t.get('/rebalance/runs/idempotency/nope')).json).toEqual({
+      detail: 'DPM_IDEMPOTENCY_KEY_NOT_FOUND',
+    });
     expect((await t.get('/rebalance/runs/rr_unknown/artifact')).status).toBe(404);
   });
 
   it('returns the newest run for a reused correlation id (docs/decisions/0005)', async () => {
-    const a = await t.post('/rebalance/simulate', BODY_27, { 'Idempotency-Key': 'reuse-a', 'X-Correlation-Id': 'shared-corr' });
-    const b = await t.post('/rebalance/simulate', BODY_27.replace('"2000"', '"2500"'), { 'Idempotency-Key': 'reuse-b', 'X-Correlation-Id': 'shared-corr' });
+    const a = await t.post('/rebalance/simulate', BODY_27, {
+      'Idempotency-Key': 'reuse-a',
+      'X-Correlation-Id': 'shared-corr',
+    });
+    const b = await t.post('/rebalance/simulate', BODY_27.replace('"2000"', '"2500"'), {
+      'Idempotency-Key': 'reuse-b',
+      'X-Correlation-Id': 'shared-corr',
+    });
     expect([a.status, b.status]).toEqual([200, 200]);
-    expect((await t.get('/rebalance/runs/by-correlation/shared-corr')).json.rebalance_run_id).toBe(b.json.rebalance_run_id);
+    expect((await t.get('/rebalance/runs/by-correlation/shared-corr')).json.rebalance_run_id).toBe(
+      b.json.rebalance_run_id,
+    );
   });
 
   it('pages the run list newest first, visiting every row once with limit=1', async () => {
-    for (let i = 0; i < 3; i++) await t.post('/rebalance/simulate', BODY_27.replace('"2000"', `"${3000 + i}"`), { 'Idempotency-Key': `page-${i}` });
+    for (let i = 0; i < 3; i++)
+      await t.post('/rebalance/simulate', BODY_27.replace('"2000"', `"${3000 + i}"`), {
+        'Idempotency-Key': `page-${i}`,
+      });
     const all = (await t.get('/rebalance/runs?limit=200')).json.items.map((r: any) => r.rebalance_run_id);
     const seen: string[] = [];
     let cursor: string | null = null;
@@ -73,7 +90,10 @@ describe.each(BACKENDS)('run supportability (%s)', (backend) => {
     expect([...created].sort().reverse()).toEqual(created);
     expect((await t.get('/rebalance/runs?cursor=rr_missing')).json).toEqual({ items: [], next_cursor: null });
     for (const limit of [0, 201]) expect((await t.get(`/rebalance/runs?limit=${limit}`)).status).toBe(422);
-    expect((await t.get('/rebalance/runs?from=not-a-date')).json.detail[0]).toMatchObject({ type: 'datetime_parsing', loc: ['query', 'from'] });
+    expect((await t.get('/rebalance/runs?from=not-a-date')).json.detail[0]).toMatchObject({
+      type: 'datetime_parsing',
+      loc: ['query', 'from'],
+    });
   });
 
   it('filters by time bounds, reading a bound without offset as UTC', async () => {
@@ -100,38 +120,69 @@ describe.each(BACKENDS)('run supportability (%s)', (backend) => {
 
   it('serves the four support bundles with their include options', async () => {
     const byId = await t.get(`/rebalance/runs/${runId}/support-bundle`);
-    expect(Object.keys(byId.json)).toEqual(['run', 'artifact', 'async_operation', 'workflow_history', 'lineage', 'idempotency_history']);
+    expect(Object.keys(byId.json)).toEqual([
+      'run',
+      'artifact',
+      'async_operation',
+      'workflow_history',
+      'lineage',
+      'idempotency_history',
+    ]);
     expect(byId.json.run.rebalance_run_id).toBe(runId);
     expect(byId.json.artifact.rebalance_run_id).toBe(runId);
     expect(byId.json.workflow_history).toEqual({ run_id: runId, decisions: [] });
-    expect(byId.json.lineage.edges.map((e: any) => e.edge_type).sort()).toEqual(['CORRELATION_TO_RUN', 'IDEMPOTENCY_TO_RUN']);
+    expect(byId.json.lineage.edges.map((e: any) => e.edge_type).sort()).toEqual([
+      'CORRELATION_TO_RUN',
+      'IDEMPOTENCY_TO_RUN',
+    ]);
     expect(byId.json.idempotency_history.history).toHaveLength(1);
-    const byCorrelation = await t.get('/rebalance/runs/by-correlation/demo-corr-27-supportability/support-bundle');
+    const byCorrelation = await t.get(
+      '/rebalance/runs/by-correlation/demo-corr-27-supportability/support-bundle',
+    );
     const byKey = await t.get('/rebalance/runs/idempotency/demo-27-supportability/support-bundle');
     expect(byCorrelation.json.run.rebalance_run_id).toBe(runId);
     expect(byKey.json.run.rebalance_run_id).toBe(runId);
-    const lean = await t.get(`/rebalance/runs/${runId}/support-bundle?include_artifact=false&include_idempotency_history=no`);
+    const lean = await t.get(
+      `/rebalance/runs/${runId}/support-bundle?include_artifact=false&include_idempotency_history=no`,
+    );
     expect(lean.json.artifact).toBeNull();
     expect(lean.json.idempotency_history).toBeNull();
     expect((await t.get(`/rebalance/runs/${runId}/support-bundle?include_artifact=maybe`)).status).toBe(422);
-    expect((await t.get('/rebalance/runs/by-operation/dop_missing/support-bundle')).json).toEqual({ detail: 'DPM_ASYNC_OPERATION_NOT_FOUND' });
-    expect((await t.get('/rebalance/runs/idempotency/none/support-bundle')).json).toEqual({ detail: 'DPM_IDEMPOTENCY_KEY_NOT_FOUND' });
+    expect((await t.get('/rebalance/runs/by-operation/dop_missing/support-bundle')).json).toEqual({
+      detail: 'DPM_ASYNC_OPERATION_NOT_FOUND',
+    });
+    expect((await t.get('/rebalance/runs/idempotency/none/support-bundle')).json).toEqual({
+      detail: 'DPM_IDEMPOTENCY_KEY_NOT_FOUND',
+    });
   });
 
   it('keeps lineage and idempotency history behind their default-off gates', async () => {
-    expect((await t.get('/rebalance/lineage/demo-corr-27-supportability')).json).toEqual({ detail: 'DPM_LINEAGE_APIS_DISABLED' });
+    expect((await t.get('/rebalance/lineage/demo-corr-27-supportability')).json).toEqual({
+      detail: 'DPM_LINEAGE_APIS_DISABLED',
+    });
     expect((await t.get('/rebalance/idempotency/demo-27-supportability/history')).json).toEqual({
       detail: 'DPM_IDEMPOTENCY_HISTORY_APIS_DISABLED',
     });
     await t.restart({ DPM_LINEAGE_APIS_ENABLED: 'true' });
     const lineage = await t.get('/rebalance/lineage/demo-corr-27-supportability');
     expect(lineage.json.edges).toEqual([
-      expect.objectContaining({ source_entity_id: 'demo-corr-27-supportability', edge_type: 'CORRELATION_TO_RUN', target_entity_id: runId, metadata: { request_hash: expect.any(String) } }),
+      expect.objectContaining({
+        source_entity_id: 'demo-corr-27-supportability',
+        edge_type: 'CORRELATION_TO_RUN',
+        target_entity_id: runId,
+        metadata: { request_hash: expect.any(String) },
+      }),
     ]);
-    expect((await t.get('/rebalance/lineage/nothing-here')).json).toEqual({ entity_id: 'nothing-here', edges: [], next_cursor: null });
+    expect((await t.get('/rebalance/lineage/nothing-here')).json).toEqual({
+      entity_id: 'nothing-here',
+      edges: [],
+      next_cursor: null,
+    });
     const first = await t.get(`/rebalance/lineage/${runId}?limit=1`);
     expect(first.json.edges).toHaveLength(1);
-    const second = await t.get(`/rebalance/lineage/${runId}?limit=1&cursor=${encodeURIComponent(first.json.next_cursor)}`);
+    const second = await t.get(
+      `/rebalance/lineage/${runId}?limit=1&cursor=${encodeURIComponent(first.json.next_cursor)}`,
+    );
     expect(second.json.edges).toHaveLength(1);
     expect(second.json.next_cursor).toBeNull();
     expect(second.json.edges[0]).not.toEqual(first.json.edges[0]);
@@ -142,9 +193,20 @@ describe.each(BACKENDS)('run supportability (%s)', (backend) => {
     const res = await t.get('/rebalance/supportability/summary');
     expect(Object.keys(res.json).sort()).toEqual(
       [
-        'store_backend', 'retention_days', 'run_count', 'operation_count', 'operation_status_counts', 'run_status_counts',
-        'workflow_decision_count', 'workflow_action_counts', 'workflow_reason_code_counts', 'lineage_edge_count',
-        'oldest_run_created_at', 'newest_run_created_at', 'oldest_operation_created_at', 'newest_operation_created_at',
+        'store_backend',
+        'retention_days',
+        'run_count',
+        'operation_count',
+        'operation_status_counts',
+        'run_status_counts',
+        'workflow_decision_count',
+        'workflow_action_counts',
+        'workflow_reason_code_counts',
+        'lineage_edge_count',
+        'oldest_run_created_at',
+        'newest_run_created_at',
+        'oldest_operation_created_at',
+        'newest_operation_created_at',
       ].sort(),
     );
     expect(res.json.run_count).toBeGreaterThanOrEqual(1);
@@ -155,30 +217,55 @@ describe.each(BACKENDS)('run supportability (%s)', (backend) => {
 
   it('closes every supportability route with its gate code', async () => {
     await t.restart({ DPM_SUPPORT_APIS_ENABLED: 'false' });
-    for (const url of ['/rebalance/runs', `/rebalance/runs/${runId}`, `/rebalance/runs/${runId}/artifact`, '/rebalance/supportability/summary'])
+    for (const url of [
+      '/rebalance/runs',
+      `/rebalance/runs/${runId}`,
+      `/rebalance/runs/${runId}/artifact`,
+      '/rebalance/supportability/summary',
+    ])
       expect((await t.get(url)).json).toEqual({ detail: 'DPM_SUPPORT_APIS_DISABLED' });
     expect((await t.get('/rebalance/runs?limit=0')).status).toBe(422); // validation first
-    await t.restart({ DPM_ARTIFACTS_ENABLED: '', DPM_SUPPORT_BUNDLE_APIS_ENABLED: 'off', DPM_SUPPORTABILITY_SUMMARY_APIS_ENABLED: '0' });
-    expect((await t.get(`/rebalance/runs/${runId}/artifact`)).json).toEqual({ detail: 'DPM_ARTIFACTS_DISABLED' });
-    expect((await t.get(`/rebalance/runs/${runId}/support-bundle`)).json).toEqual({ detail: 'DPM_SUPPORT_BUNDLE_APIS_DISABLED' });
-    expect((await t.get('/rebalance/supportability/summary')).json).toEqual({ detail: 'DPM_SUPPORTABILITY_SUMMARY_APIS_DISABLED' });
+    await t.restart({
+      DPM_ARTIFACTS_ENABLED: '',
+      DPM_SUPPORT_BUNDLE_APIS_ENABLED: 'off',
+      DPM_SUPPORTABILITY_SUMMARY_APIS_ENABLED: '0',
+    });
+    expect((await t.get(`/rebalance/runs/${runId}/artifact`)).json).toEqual({
+      detail: 'DPM_ARTIFACTS_DISABLED',
+    });
+    expect((await t.get(`/rebalance/runs/${runId}/support-bundle`)).json).toEqual({
+      detail: 'DPM_SUPPORT_BUNDLE_APIS_DISABLED',
+    });
+    expect((await t.get('/rebalance/supportability/summary')).json).toEqual({
+      detail: 'DPM_SUPPORTABILITY_SUMMARY_APIS_DISABLED',
+    });
     await t.restart({});
   });
 
   it('persists artifacts in PERSISTED mode and backfills runs without one', async () => {
     await t.restart({ DPM_ARTIFACT_STORE_MODE: 'persisted' });
     const derived = await t.get(`/rebalance/runs/${runId}/artifact`);
-    const stored = await t.store.db.query<{ n: number }>('SELECT COUNT(*)::int AS n FROM dpm_run_artifacts WHERE rebalance_run_id = $1', [runId]);
+    const stored = await t.store.db.query<{ n: number }>(
+      'SELECT COUNT(*)::int AS n FROM dpm_run_artifacts WHERE rebalance_run_id = $1',
+      [runId],
+    );
     expect(stored[0]!.n).toBe(1);
     expect((await t.get(`/rebalance/runs/${runId}/artifact`)).text).toBe(derived.text);
     await t.restart({});
   });
 
   it('purges runs older than the retention period with their records', async () => {
-    const old = await t.post('/rebalance/simulate', BODY_27.replace('"2000"', '"9000"'), { 'Idempotency-Key': 'old-run', 'X-Correlation-Id': 'old-corr' });
+    const old = await t.post('/rebalance/simulate', BODY_27.replace('"2000"', '"9000"'), {
+      'Idempotency-Key': 'old-run',
+      'X-Correlation-Id': 'old-corr',
+    });
     const oldId = old.json.rebalance_run_id;
     now = new Date(now.getTime() + 3 * 86_400_000);
-    await t.restart({ DPM_SUPPORTABILITY_RETENTION_DAYS: '2', DPM_LINEAGE_APIS_ENABLED: 'true', DPM_IDEMPOTENCY_HISTORY_APIS_ENABLED: 'true' });
+    await t.restart({
+      DPM_SUPPORTABILITY_RETENTION_DAYS: '2',
+      DPM_LINEAGE_APIS_ENABLED: 'true',
+      DPM_IDEMPOTENCY_HISTORY_APIS_ENABLED: 'true',
+    });
     expect((await t.get(`/rebalance/runs/${oldId}`)).status).toBe(404);
     expect((await t.get('/rebalance/runs/idempotency/old-run')).status).toBe(404);
     expect((await t.get('/rebalance/idempotency/old-run/history')).status).toBe(404);
@@ -222,7 +309,9 @@ describe('service plumbing', () => {
       expect(doc.paths[path], path).toBeDefined();
     const simulate = doc.paths['/rebalance/simulate'].post;
     expect(simulate.requestBody.content['application/json'].schema.properties.options).toBeDefined();
-    expect(simulate.responses['200'].content['application/json'].schema.properties.status.description).toBeTruthy();
+    expect(
+      simulate.responses['200'].content['application/json'].schema.properties.status.description,
+    ).toBeTruthy();
     expect((await t.get('/docs/')).status).toBe(200);
   });
 });

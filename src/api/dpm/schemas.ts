@@ -100,12 +100,10 @@ export const validationErrorBody = z.object({
     .array(
       z.object({
         type: z.string().meta({ description: 'Error type.', examples: ['missing'] }),
-        loc: z
-          .array(z.union([z.string(), z.number()]))
-          .meta({
-            description: 'Where: header/path/query/body then the field path.',
-            examples: [['header', 'Idempotency-Key']],
-          }),
+        loc: z.array(z.union([z.string(), z.number()])).meta({
+          description: 'Where: header/path/query/body then the field path.',
+          examples: [['header', 'Idempotency-Key']],
+        }),
         msg: z.string().meta({ description: 'What is wrong.', examples: ['Field required'] }),
         input: z.unknown().meta({ description: 'The offending value (null when absent).', examples: [null] }),
       }),

@@ -8,7 +8,7 @@ import type { AnalyzeRequest } from '../../contracts/dpm-analyze.js';
 import type { SimulateRequest } from '../../contracts/dpm-request.js';
 import { analyzeBatch, type BatchResult } from '../../engine/batch.js';
 import { simulateRebalance } from '../../engine/pipeline.js';
-import { batchToWire, resultToWire } from '../../engine/wire.js';
+import { batchJsonText, resultJsonText } from '../../engine/wire.js';
 import type { Database, Queryable } from '../../store/database.js';
 import {
   getIdempotentResult,
@@ -82,7 +82,7 @@ export class DpmService {
       rebalanceRunId: newRunId(),
       correlationId: call.correlationId || 'c_none',
     });
-    const text = JSON.stringify(resultToWire(result));
+    const text = resultJsonText(result);
     const recorded = await this.record(this.db, {
       run: {
         rebalance_run_id: result.rebalance_run_id,
@@ -148,7 +148,7 @@ export class DpmService {
             portfolio_id: portfolioId,
             status: result.status,
             created_at: createdAt,
-            result_json: JSON.stringify(resultToWire(result)),
+            result_json: resultJsonText(result),
           },
         });
     };
@@ -164,6 +164,6 @@ export class DpmService {
   }
 
   batchJson(batch: BatchResult): string {
-    return JSON.stringify(batchToWire(batch));
+    return batchJsonText(batch);
   }
 }

@@ -71,9 +71,7 @@ export interface ProjectionProblem {
 }
 
 export type ProjectionOutcome =
-  | { kind: 'OPTIMAL'; weights: number[] }
-  | { kind: 'INFEASIBLE' }
-  | { kind: 'ERROR'; reason: string };
+  { kind: 'OPTIMAL'; weights: number[] } | { kind: 'INFEASIBLE' } | { kind: 'ERROR'; reason: string };
 
 /**
  * The model is solved in basis points (weights × 10 000). HiGHS's active-set QP solver stops on
@@ -98,25 +96,41 @@ const SOLVE_OPTIONS = {
 const KKT_TOLERANCE = 1e-7;
 
 type Formulation = 'SLACK' | 'ROWS';
-type Order = 'NATURAL' | 'REVERSED' | 'ROTATED' | 'INTERLEAVED';
+type Order = 'NATURAL' | 'REVERSED';
+
+interface Attempt {
+  formulation: Formulation;
+  order: Order;
+  /** Break ties between equal targets (see TIE_BREAK). */
+  tieBreak: boolean;
+}
 
 /**
- * HiGHS's active-set QP solver can cycle or stop on degenerate projections (a few per ten
- * thousand small random problems: targets sitting exactly on a bound, caps summing exactly to
- * a cash-band limit). Which problems fail depends on the formulation and on the column order,
- * so a failed or uncertified attempt is retried with the next one, in this fixed order. The
- * problem is the same every time; only its presentation changes.
+ * HiGHS's active-set QP solver can cycle, stop, or even report a wrong "optimal" point on
+ * degenerate projections (a few per ten thousand small random problems: equal targets, targets
+ * sitting exactly on a bound, caps summing exactly to a cash-band limit). Which problems fail
+ * depends on the formulation and on the column order, so a failed or uncertified attempt is
+ * retried with the next presentation, in this fixed order; the last four also break ties in
+ * the targets.
  */
-const ATTEMPTS: readonly { formulation: Formulation; order: Order }[] = [
-  { formulation: 'SLACK', order: 'NATURAL' },
-  { formulation: 'ROWS', order: 'NATURAL' },
-  { formulation: 'SLACK', order: 'REVERSED' },
-  { formulation: 'ROWS', order: 'REVERSED' },
-  { formulation: 'SLACK', order: 'ROTATED' },
-  { formulation: 'ROWS', order: 'ROTATED' },
-  { formulation: 'SLACK', order: 'INTERLEAVED' },
-  { formulation: 'ROWS', order: 'INTERLEAVED' },
+const ATTEMPTS: readonly Attempt[] = [
+  { formulation: 'SLACK', order: 'NATURAL', tieBreak: false },
+  { formulation: 'ROWS', order: 'NATURAL', tieBreak: false },
+  { formulation: 'SLACK', order: 'REVERSED', tieBreak: false },
+  { formulation: 'ROWS', order: 'REVERSED', tieBreak: false },
+  { formulation: 'SLACK', order: 'NATURAL', tieBreak: true },
+  { formulation: 'ROWS', order: 'NATURAL', tieBreak: true },
+  { formulation: 'SLACK', order: 'REVERSED', tieBreak: true },
+  { formulation: 'ROWS', order: 'REVERSED', tieBreak: true },
 ];
+
+/**
+ * Tie-breaking shift of target i: TIE_BREAK × (1 + i mod 8) / 8, at most 1e-9. Projection onto a
+ * convex set is 1-Lipschitz, so the answer moves by at most 1e-9 × √n (< 1e-7 for 10 000
+ * instruments), far below the 4-place quantisation; the certificate is still checked against
+ * the unshifted targets.
+ */
+const TIE_BREAK = 1e-9;
 
 /**
  * Project `target` onto the feasible set with HiGHS. `INFEASIBLE` when HiGHS proves the set
@@ -128,17 +142,25 @@ export function solveProjection(problem: ProjectionProblem): ProjectionOutcome {
   if (!highs) return { kind: 'ERROR', reason: 'solver not loaded' };
   const failures: string[] = [];
   for (const attempt of ATTEMPTS) {
-    const outcome = solveOnce(highs, problem, attempt.formulation, columnOrder(problem.target.length, attempt.order));
+    const outcome = solveOnce(highs, problem, attempt);
     if (outcome.kind !== 'ERROR') return outcome;
-    failures.push(`${attempt.formulation}/${attempt.order}: ${outcome.reason}`);
+    failures.push(
+      `${attempt.formulation}/${attempt.order}${attempt.tieBreak ? '/tie-break' : ''}: ${outcome.reason}`,
+    );
   }
   return { kind: 'ERROR', reason: failures.join('; ') };
 }
 
-function solveOnce(highs: Highs, problem: ProjectionProblem, formulation: Formulation, order: number[]): ProjectionOutcome {
+function solveOnce(highs: Highs, problem: ProjectionProblem, attempt: Attempt): ProjectionOutcome {
+  const { formulation } = attempt;
+  const order = Array.from({ length: problem.target.length }, (_, i) => i);
+  if (attempt.order === 'REVERSED') order.reverse();
+  const presented = attempt.tieBreak
+    ? { ...problem, target: problem.target.map((m, i) => m + (TIE_BREAK * (1 + (i % 8))) / 8) }
+    : problem;
   let solution: ReturnType<Highs['solve']>;
   try {
-    solution = highs.solve(lpText(problem, formulation, order), SOLVE_OPTIONS);
+    solution = highs.solve(lpText(presented, formulation, order), SOLVE_OPTIONS);
   } catch (error) {
     return { kind: 'ERROR', reason: `HiGHS failed: ${(error as Error).message}` };
   }
@@ -170,21 +192,6 @@ function solveOnce(highs: Highs, problem: ProjectionProblem, formulation: Formul
   return { kind: 'OPTIMAL', weights };
 }
 
-function columnOrder(n: number, order: Order): number[] {
-  const natural = Array.from({ length: n }, (_, i) => i);
-  const half = Math.floor(n / 2);
-  switch (order) {
-    case 'NATURAL':
-      return natural;
-    case 'REVERSED':
-      return natural.reverse();
-    case 'ROTATED':
-      return [...natural.slice(half), ...natural.slice(0, half)];
-    case 'INTERLEAVED':
-      return [...natural.filter((i) => i % 2 === 1), ...natural.filter((i) => i % 2 === 0)];
-  }
-}
-
 // Generated names only: instrument ids never reach the LP text.
 const weightVar = (i: number) => `x${i}`;
 const groupVar = (k: number) => `z${k + 1}`;
@@ -206,7 +213,8 @@ function expression(terms: readonly string[]): string {
   return lines.join('\n   ');
 }
 
-const sumOf = (indices: readonly number[]) => indices.map((i, k) => (k === 0 ? weightVar(i) : `+ ${weightVar(i)}`));
+const sumOf = (indices: readonly number[]) =>
+  indices.map((i, k) => (k === 0 ? weightVar(i) : `+ ${weightVar(i)}`));
 
 /**
  * CPLEX LP text, all numbers × SCALE. Objective Σ (w − m)² = Σ w² − 2 m w + m², constant dropped;
@@ -222,20 +230,26 @@ function lpText(p: ProjectionProblem, formulation: Formulation, order: readonly 
   const quadratic = order.map((i, k) => `${k === 0 ? '' : '+ '}2 ${weightVar(i)}^2`);
   const objective = expression([...linear, linear.length > 0 ? '+ [' : '[', ...quadratic, '] / 2']);
   const upper = p.upper === null ? null : num(p.upper * SCALE);
-  const weightBounds = order.map((i) => (upper === null ? ` ${weightVar(i)} >= 0` : ` 0 <= ${weightVar(i)} <= ${upper}`));
+  const weightBounds = order.map((i) =>
+    upper === null ? ` ${weightVar(i)} >= 0` : ` 0 <= ${weightVar(i)} <= ${upper}`,
+  );
   const investedMin = num(p.investedMin * SCALE);
   const investedMax = num(p.investedMax * SCALE);
   const groupMax = p.groups.map((g) => num(g.max * SCALE));
   const lines = ['Minimize', ` obj: ${objective}`, 'Subject To'];
   if (formulation === 'SLACK') {
     lines.push(` ${INVESTED}: ${expression([...sumOf(order), `- ${INVESTED_VAR}`])} = 0`);
-    p.groups.forEach((g, k) => lines.push(` ${groupRow(k)}: ${expression([...sumOf(g.members), `- ${groupVar(k)}`])} = 0`));
+    p.groups.forEach((g, k) =>
+      lines.push(` ${groupRow(k)}: ${expression([...sumOf(g.members), `- ${groupVar(k)}`])} = 0`),
+    );
     lines.push('Bounds', ...weightBounds, ` ${investedMin} <= ${INVESTED_VAR} <= ${investedMax}`);
     p.groups.forEach((_, k) => lines.push(` -inf <= ${groupVar(k)} <= ${groupMax[k]}`));
   } else {
     lines.push(` ${INVESTED_MIN}: ${expression(sumOf(order))} >= ${investedMin}`);
     lines.push(` ${INVESTED_MAX}: ${expression(sumOf(order))} <= ${investedMax}`);
-    p.groups.forEach((g, k) => lines.push(` ${groupRow(k)}: ${expression(sumOf(g.members))} <= ${groupMax[k]}`));
+    p.groups.forEach((g, k) =>
+      lines.push(` ${groupRow(k)}: ${expression(sumOf(g.members))} <= ${groupMax[k]}`),
+    );
     lines.push('Bounds', ...weightBounds);
   }
   lines.push('End');
@@ -258,7 +272,12 @@ function kktFailure(
   if (w.some((x) => !Number.isFinite(x))) return 'missing or non-finite weight';
   const rows = [
     { multiplier: y.invested, members: w.map((_, i) => i), lower: p.investedMin, upper: p.investedMax },
-    ...p.groups.map((g, k) => ({ multiplier: y.groups[k]!, members: g.members, lower: -Infinity, upper: g.max })),
+    ...p.groups.map((g, k) => ({
+      multiplier: y.groups[k]!,
+      members: g.members,
+      lower: -Infinity,
+      upper: g.max,
+    })),
   ];
   const d = w.map((x, i) => 2 * (x - p.target[i]!));
   for (const row of rows) {

@@ -1,0 +1,135 @@
+/**
+ * `POST /rebalance/proposals/simulate` and `POST /rebalance/proposals/artifact` (spec 20 §15).
+ * Both require an Idempotency-Key and share one durable idempotency record per tenant and key:
+ * the same body replays (a key first used on one endpoint replays on the other), another body
+ * is 409. An artifact replay re-runs the deterministic simulation with the stored correlation
+ * id, so the artifact and its hash are identical to the first call's (closing QUIRK Q-A13).
+ */
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { buildProposalArtifact } from '../../advisory/artifact.js';
+import { simulateProposal } from '../../advisory/proposal.js';
+import { proposalJsonText } from '../../advisory/wire.js';
+import { proposalRequestSchema, type ProposalRequest } from '../../contracts/advisory-request.js';
+import { canonicalHash } from '../../contracts/canonical.js';
+import type { Database } from '../../store/database.js';
+import { HttpError, conflict } from '../errors.js';
+import { route } from '../route.js';
+import { tenantOf } from '../tenancy.js';
+import { isoTimestamp } from '../time.js';
+import { correlationId, errorBody, idempotencyKey, validationErrorBody } from '../dpm/schemas.js';
+import { newId } from '../dpm/service.js';
+
+const headers = z.object({
+  'Idempotency-Key': idempotencyKey(),
+  'X-Correlation-Id': correlationId().optional(),
+});
+
+interface Stored {
+  request_hash: string;
+  correlation_id: string;
+  result_json: string;
+}
+
+export function advisoryRoutes(app: FastifyInstance, db: Database, clock: () => Date): void {
+  /** Run (or replay) a proposal; returns the result text and the result object. */
+  async function run(
+    tenant: string,
+    key: string,
+    correlationHeader: string | undefined,
+    request: ProposalRequest,
+  ) {
+    if (!request.options.enable_proposal_simulation)
+      throw new HttpError(422, 'PROPOSAL_SIMULATION_DISABLED: set options.enable_proposal_simulation=true');
+    const requestHash = canonicalHash(request);
+    const lookup = async () => {
+      const rows = await db.query<Stored>(
+        'SELECT request_hash, correlation_id, result_json FROM proposal_idempotency WHERE tenant_id = $1 AND idempotency_key = $2',
+        [tenant, key],
+      );
+      const hit = rows[0];
+      if (hit && hit.request_hash !== requestHash)
+        throw conflict('IDEMPOTENCY_KEY_CONFLICT: request hash mismatch');
+      return hit ?? null;
+    };
+    // The engine is deterministic: a replay recomputes the identical result only when it is needed.
+    const replay = (hit: Stored) => ({
+      text: hit.result_json,
+      result: () =>
+        simulateProposal(request, { requestHash, correlationId: hit.correlation_id, idempotencyKey: key }),
+    });
+    const existing = await lookup();
+    if (existing) return replay(existing);
+
+    const result = simulateProposal(request, {
+      requestHash,
+      correlationId: correlationHeader || newId('corr_', 12),
+      idempotencyKey: key,
+    });
+    const text = proposalJsonText(result);
+    const inserted = await db.query(
+      `INSERT INTO proposal_idempotency (tenant_id, idempotency_key, request_hash, correlation_id, result_json, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tenant_id, idempotency_key) DO NOTHING RETURNING 1`,
+      [tenant, key, requestHash, result.correlation_id, text, clock()],
+    );
+    if (inserted.length === 1) return { text, result: () => result };
+    const winner = await lookup(); // a concurrent first request claimed the key
+    if (!winner) throw new Error('proposal idempotency key claimed but not readable');
+    return replay(winner);
+  }
+
+  const common = {
+    tags: ['Advisory proposals'],
+    headers,
+    body: proposalRequestSchema,
+  };
+  const errors = {
+    409: { description: 'IDEMPOTENCY_KEY_CONFLICT: request hash mismatch', schema: errorBody },
+    422: {
+      description:
+        'Invalid headers or body, or PROPOSAL_SIMULATION_DISABLED when options.enable_proposal_simulation is not true.',
+      schema: validationErrorBody,
+    },
+  };
+
+  route(app, {
+    ...common,
+    method: 'POST',
+    url: '/rebalance/proposals/simulate',
+    summary: 'Simulate an advisory proposal',
+    description:
+      'Applies advisor cash flows (first) and trades to the portfolio, funds foreign buys with generated FX, and returns the ' +
+      'after-state, rule results, reconciliation, drift against an inline reference model, the suitability scan and the ' +
+      'workflow gate. options.enable_proposal_simulation must be true.',
+    responses: {
+      200: { description: 'The proposal result (any status).', schema: z.record(z.string(), z.unknown()) },
+      ...errors,
+    },
+    handler: async ({ request, headers: h, body }) =>
+      (await run(tenantOf(request), h['Idempotency-Key'], h['X-Correlation-Id'], body)).text,
+  });
+
+  route(app, {
+    ...common,
+    method: 'POST',
+    url: '/rebalance/proposals/artifact',
+    summary: 'Build a proposal artifact',
+    description:
+      'Runs (or replays) the proposal simulation and packages it: summary, portfolio impact, trades and funding, suitability, ' +
+      'assumptions, disclosures and an evidence bundle. evidence_bundle.hashes.artifact_hash is the SHA-256 of the canonical ' +
+      'JSON without created_at and artifact_hash, so it is stable across calls.',
+    responses: {
+      200: { description: 'The proposal artifact.', schema: z.record(z.string(), z.unknown()) },
+      ...errors,
+    },
+    handler: async ({ request, headers: h, body }) => {
+      const { text, result } = await run(
+        tenantOf(request),
+        h['Idempotency-Key'],
+        h['X-Correlation-Id'],
+        body,
+      );
+      return buildProposalArtifact(body, result(), JSON.parse(text), isoTimestamp(clock()));
+    },
+  });
+}
