@@ -100,7 +100,7 @@ function sortRows<T extends { bucket: string }>(
 ): T[] {
   return [...rows].sort((a, b) => {
     const byKey = descending ? cmp(key(b), key(a)) : cmp(key(a), key(b));
-    return byKey !== 0 ? byKey : compareCodePoints(b.bucket, a.bucket);
+    return byKey !== 0 ? byKey : compareCodePoints(a.bucket, b.bucket);
   });
 }
 

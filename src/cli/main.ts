@@ -10,9 +10,13 @@ import { simulateRequestSchema } from '../contracts/dpm-request.js';
 import { canonicalHash } from '../contracts/canonical.js';
 import { parseAndValidate } from '../contracts/parse.js';
 import type { FieldError } from '../contracts/primitives.js';
-import { analyzeBatch } from '../engine/batch.js';
+import { buildProposalArtifact } from '../advisory/artifact.js';
+import { simulateProposal } from '../advisory/proposal.js';
+import { proposalJsonText } from '../advisory/wire.js';
+import { proposalRequestSchema } from '../contracts/advisory-request.js';
+import { analyzeBatch, EPOCH_UTC } from '../engine/batch.js';
 import { simulateRebalance } from '../engine/pipeline.js';
-import { batchToWire, resultToWire } from '../engine/wire.js';
+import { batchToWire, type Json, resultToWire } from '../engine/wire.js';
 import { loadSolver } from '../engine/targets/solver.js';
 
 const USAGE = `Usage: keel <command> [options]
@@ -23,12 +27,16 @@ Commands:
   simulate FILE|-        Run one /rebalance/simulate request body; print the result JSON.
   simulate --batch       Read JSON Lines of simulate bodies on stdin; write one result per line.
   analyze FILE|-         Run one /rebalance/analyze body (batch what-if); print the batch result.
+  propose FILE|-         Run one /rebalance/proposals/simulate body; print the proposal result
+                         (--artifact: the proposal artifact instead).
   help                   Show this text.
 
 Options:
   --pretty               Indent the JSON output.
-  --run-at ISO           analyze: the batch's run_at_utc (default: the Unix epoch, so output is
-                         a pure function of the input).
+  --run-at ISO           analyze: run_at_utc; propose --artifact: created_at (default: the Unix
+                         epoch, so output is a pure function of the input).
+  --correlation-id ID    propose: the correlation id (default: derived from the request hash).
+  --idempotency-key KEY  propose: the idempotency key recorded in the lineage (default: none).
 
 Exit codes: 0 success; 2 invalid input (errors as JSON on stderr; with --batch, after every
 line was processed, if any line was invalid); 1 anything else.`;
@@ -85,6 +93,9 @@ export async function main(argv: string[]): Promise<number> {
       batch: { type: 'boolean', default: false },
       pretty: { type: 'boolean', default: false },
       'run-at': { type: 'string' },
+      artifact: { type: 'boolean', default: false },
+      'correlation-id': { type: 'string' },
+      'idempotency-key': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -131,6 +142,20 @@ export async function main(argv: string[]): Promise<number> {
           runAtUtc: values['run-at'],
         });
         print(batchToWire(result), values.pretty);
+        return 0;
+      }
+      case 'propose': {
+        const parsed = parseAndValidate(proposalRequestSchema, readInput(file));
+        if (!parsed.ok) throw new InputError({ detail: parsed.errors });
+        const request = parsed.value;
+        const requestHash = canonicalHash(request);
+        const result = simulateProposal(request, {
+          requestHash,
+          correlationId: values['correlation-id'] ?? `corr_${requestHash.slice(7, 19)}`,
+          idempotencyKey: values['idempotency-key'] ?? null,
+        });
+        const json = JSON.parse(proposalJsonText(result)) as Json;
+        print(values.artifact ? buildProposalArtifact(request, result, json, values['run-at'] ?? EPOCH_UTC) : json, values.pretty);
         return 0;
       }
       default:

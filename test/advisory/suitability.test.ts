@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { scanSuitability, formatCapPercent, type SuitabilityResult } from '../../src/advisory/suitability.js';
 import { type ProposalRequest, proposalRequestSchema } from '../../src/contracts/advisory-request.js';
 import { validate } from '../../src/contracts/parse.js';
-import { add, dec, type Dec, mul, sub, text, ZERO } from '../../src/engine/decimal.js';
+import { add, dec, mul, sub, text, ZERO } from '../../src/engine/decimal.js';
 import { Market, Shelf } from '../../src/engine/market.js';
 import type { CashBalanceState, SimulatedState } from '../../src/engine/types.js';
 import { valuePortfolio } from '../../src/engine/valuation.js';
@@ -495,6 +495,32 @@ describe('state checks', () => {
       details: { instrument_id: 'SUS', shelf_status: 'SUSPENDED', measured: '0.1' },
     });
     expect(result.recommended_gate).toBe('COMPLIANCE_REVIEW');
+  });
+
+  it('BANNED/SUSPENDED presence needs a weight above ε (0.0000001 itself is not present)', () => {
+    const req = setup({ shelf: [entry('BAN', 'BANNED'), entry('EQ_A')] });
+    expect(
+      scanSame(
+        req,
+        [
+          ['BAN', '0.0001'],
+          ['EQ_A', '999.9999'],
+        ],
+        '0',
+      ).issues,
+    ).toEqual([]);
+    const issue = only(
+      scanOne(
+        req,
+        [
+          ['BAN', '0.00011'],
+          ['EQ_A', '999.99989'],
+        ],
+        '0',
+      ),
+    );
+    expect(issue.issue_key).toBe('GOVERNANCE|BAN|BANNED');
+    expect(issue.details.measured).toBe('1.1E-7');
   });
 
   it('9. SELL_ONLY weight rising only because other assets were sold is a NEW HIGH issue (Q-A11)', () => {

@@ -8,12 +8,13 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/store/database.js';
 import { readFixtureText } from '../support/fixtures.js';
 import { BACKENDS, openTestStore, type TestStore } from '../support/store.js';
 
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'keel.js');
+const BIN = fileURLToPath(new URL('../../bin/keel.js', import.meta.url));
 
 function startServer(env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> {
   return new Promise((resolve, reject) => {
