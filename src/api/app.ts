@@ -15,6 +15,7 @@ import { advisoryRoutes } from './advisory/routes.js';
 import { runRoutes } from './dpm/run-routes.js';
 import { DpmService } from './dpm/service.js';
 import { simulateRoutes } from './dpm/simulate-routes.js';
+import { workflowRoutes } from './dpm/workflow-routes.js';
 
 export interface AppOptions {
   db: Database;
@@ -133,6 +134,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const dpm = new DpmService(options.db, env, options.clock);
   simulateRoutes(app, dpm);
   runRoutes(app, dpm, env);
+  workflowRoutes(app, dpm, env);
   advisoryRoutes(app, options.db, options.clock ?? (() => new Date()));
   return app;
 }
