@@ -16,6 +16,9 @@ import { runRoutes } from './dpm/run-routes.js';
 import { DpmService } from './dpm/service.js';
 import { simulateRoutes } from './dpm/simulate-routes.js';
 import { workflowRoutes } from './dpm/workflow-routes.js';
+import { operationRoutes } from './dpm/operation-routes.js';
+import { ANALYZE_QUEUE, OperationService } from './dpm/operations.js';
+import type { JobQueue } from '../jobs/queue.js';
 
 export interface AppOptions {
   db: Database;
@@ -24,6 +27,10 @@ export interface AppOptions {
   /** Largest accepted request body; larger ones get 413. */
   bodyLimit?: number;
   clock?: () => Date;
+  /** The job queue for async operations; without one, operations wait for a manual execute. */
+  queue?: JobQueue;
+  /** Queue workers to run in this process (0: leave the work to `keel worker` processes). */
+  workers?: number;
 }
 
 export const DEFAULT_BODY_LIMIT = 10 * 1024 * 1024;
@@ -135,6 +142,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   simulateRoutes(app, dpm);
   runRoutes(app, dpm, env);
   workflowRoutes(app, dpm, env);
+  await options.queue?.ensureQueue(ANALYZE_QUEUE);
+  const operations = new OperationService(dpm, env, options.queue ?? null, app.log);
+  operationRoutes(app, operations, env);
+  await operations.startWorkers(options.workers ?? 0);
   advisoryRoutes(app, options.db, options.clock ?? (() => new Date()));
   return app;
 }

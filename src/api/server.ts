@@ -7,11 +7,15 @@ import type { FastifyInstance } from 'fastify';
 import { openDatabase, type Database } from '../store/database.js';
 import { migrate } from '../store/migrations.js';
 import { loadSolver } from '../engine/targets/solver.js';
+import { DEFAULT_QUEUE_CONFIG, JobQueue, type QueueConfig } from '../jobs/queue.js';
 import { buildApp, DEFAULT_BODY_LIMIT } from './app.js';
 import { type Env, envInt, envText } from './config.js';
 
 export interface ServerConfig {
   host: string;
+  /** Queue workers in this process. */
+  workers: number;
+  queue: Partial<QueueConfig>;
   port: number;
   databaseUrl?: string;
   dataDir: string;
@@ -24,6 +28,8 @@ export class StartupError extends Error {}
 export function readServerConfig(env: Env): ServerConfig {
   const config: ServerConfig = {
     host: envText(env, 'HOST') ?? '127.0.0.1',
+    workers: envInt(env, 'KEEL_WORKER_CONCURRENCY', 2, 0),
+    queue: queueConfig(env),
     port: envInt(env, 'PORT', 8000, 0),
     databaseUrl: envText(env, 'DATABASE_URL'),
     dataDir: envText(env, 'KEEL_DATA_DIR') ?? './data',
@@ -39,6 +45,21 @@ export function readServerConfig(env: Env): ServerConfig {
   return config;
 }
 
+export function queueConfig(env: Env): Partial<QueueConfig> {
+  return {
+    schema: envText(env, 'KEEL_QUEUE_SCHEMA') ?? DEFAULT_QUEUE_CONFIG.schema,
+    retryLimit: envInt(env, 'KEEL_JOB_RETRY_LIMIT', DEFAULT_QUEUE_CONFIG.retryLimit, 0),
+    retryDelaySeconds: envInt(env, 'KEEL_JOB_RETRY_DELAY_SECONDS', DEFAULT_QUEUE_CONFIG.retryDelaySeconds, 1),
+    expireInSeconds: envInt(env, 'KEEL_JOB_TIMEOUT_SECONDS', DEFAULT_QUEUE_CONFIG.expireInSeconds, 1),
+    maintenanceSeconds: envInt(
+      env,
+      'KEEL_QUEUE_MAINTENANCE_SECONDS',
+      DEFAULT_QUEUE_CONFIG.maintenanceSeconds,
+      1,
+    ),
+  };
+}
+
 export async function openStore(config: Pick<ServerConfig, 'databaseUrl' | 'dataDir'>): Promise<Database> {
   const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
   await migrate(db);
@@ -51,12 +72,21 @@ export async function startServer(
   const config = readServerConfig(env);
   await loadSolver();
   const db = await openStore(config);
-  const app = await buildApp({ db, env, bodyLimit: config.bodyLimit, logger: { level: config.logLevel } });
+  const queue = await JobQueue.start(db, config.queue);
+  const app = await buildApp({
+    db,
+    env,
+    queue,
+    workers: config.workers,
+    bodyLimit: config.bodyLimit,
+    logger: { level: config.logLevel },
+  });
   await app.listen({ host: config.host, port: config.port });
   let closing: Promise<void> | null = null;
   const close = () =>
     (closing ??= (async () => {
       await app.close(); // stops accepting, waits for in-flight requests
+      await queue.stop(); // lets running jobs finish
       await db.close();
     })());
   for (const signal of ['SIGTERM', 'SIGINT'] as const)

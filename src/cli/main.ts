@@ -23,6 +23,7 @@ const USAGE = `Usage: keel <command> [options]
 
 Commands:
   serve                  Start the HTTP service (PORT, HOST, DATABASE_URL or KEEL_DATA_DIR; see README).
+  worker                 Run queued jobs only, no HTTP (needs DATABASE_URL; KEEL_WORKER_CONCURRENCY).
   migrate                Apply database migrations (DATABASE_URL, else the embedded store in KEEL_DATA_DIR).
   simulate FILE|-        Run one /rebalance/simulate request body; print the result JSON.
   simulate --batch       Read JSON Lines of simulate bodies on stdin; write one result per line.
@@ -111,6 +112,11 @@ export async function main(argv: string[]): Promise<number> {
         await serve();
         return 0;
       }
+      case 'worker': {
+        const { runWorker } = await import('../jobs/worker.js');
+        await runWorker();
+        return 0;
+      }
       case 'migrate': {
         const { openDatabase } = await import('../store/database.js');
         const { migrate } = await import('../store/migrations.js');
@@ -155,7 +161,12 @@ export async function main(argv: string[]): Promise<number> {
           idempotencyKey: values['idempotency-key'] ?? null,
         });
         const json = JSON.parse(proposalJsonText(result)) as Json;
-        print(values.artifact ? buildProposalArtifact(request, result, json, values['run-at'] ?? EPOCH_UTC) : json, values.pretty);
+        print(
+          values.artifact
+            ? buildProposalArtifact(request, result, json, values['run-at'] ?? EPOCH_UTC)
+            : json,
+          values.pretty,
+        );
         return 0;
       }
       default:

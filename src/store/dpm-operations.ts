@@ -67,3 +67,119 @@ export async function getDecisions(db: Queryable, tenant: string, runId: string)
     [tenant, runId],
   );
 }
+
+export async function createOperation(q: Queryable, op: OperationRecord): Promise<void> {
+  await q.query(
+    `INSERT INTO dpm_async_operations (${OPERATION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+    [
+      op.operation_id,
+      op.tenant_id,
+      op.operation_type,
+      op.status,
+      op.correlation_id,
+      op.created_at,
+      op.started_at,
+      op.finished_at,
+      op.result_json,
+      op.error_json,
+      op.request_json,
+      op.attempts,
+    ],
+  );
+}
+
+/**
+ * Claim an operation for execution: PENDING → RUNNING with a fresh claim token. The queue may
+ * also reclaim an operation its own earlier attempt left RUNNING (a crash or an error being
+ * retried); a manual execute never can. Returns null when the operation is not claimable.
+ */
+export async function claimOperation(
+  q: Queryable,
+  tenant: string,
+  operationId: string,
+  claim: { executor: 'queue' | 'manual'; token: string; now: Date },
+): Promise<OperationRecord | null> {
+  const rows = await q.query<OperationRecord>(
+    `UPDATE dpm_async_operations
+     SET status = 'RUNNING', started_at = $4, attempts = attempts + 1, executor = $3, claim_token = $5
+     WHERE tenant_id = $1 AND operation_id = $2 AND request_json IS NOT NULL
+       AND (status = 'PENDING' OR ($3 = 'queue' AND status = 'RUNNING' AND executor = 'queue'))
+     RETURNING ${OPERATION_COLUMNS}`,
+    [tenant, operationId, claim.executor, claim.now, claim.token],
+  );
+  return rows[0] ?? null;
+}
+
+/** Finish a claimed operation; false when the claim is no longer ours (nothing written). */
+export async function finishOperation(
+  q: Queryable,
+  operationId: string,
+  token: string,
+  outcome: {
+    status: 'SUCCEEDED' | 'FAILED';
+    result_json: string | null;
+    error_json: string | null;
+    now: Date;
+  },
+): Promise<boolean> {
+  const rows = await q.query(
+    `UPDATE dpm_async_operations SET status = $3, finished_at = $4, result_json = $5, error_json = $6, claim_token = NULL
+     WHERE operation_id = $1 AND claim_token = $2 AND status = 'RUNNING' RETURNING 1`,
+    [operationId, token, outcome.status, outcome.now, outcome.result_json, outcome.error_json],
+  );
+  return rows.length === 1;
+}
+
+/** TTL (spec 30 §5.6): delete operations whose finish (or creation, while unfinished) is older than the cut-off. */
+export async function purgeExpiredOperations(q: Queryable, cutoff: Date): Promise<number> {
+  const rows = await q.query(
+    'DELETE FROM dpm_async_operations WHERE COALESCE(finished_at, created_at) < $1 RETURNING 1',
+    [cutoff],
+  );
+  return rows.length;
+}
+
+export interface OperationFilters {
+  from?: Date;
+  to?: Date;
+  operation_type?: string;
+  status?: string;
+  correlation_id?: string;
+}
+
+export async function listOperations(
+  q: Queryable,
+  tenant: string,
+  filters: OperationFilters,
+  limit: number,
+  cursor?: string,
+): Promise<{ items: OperationRecord[]; next_cursor: string | null }> {
+  const where = ['tenant_id = $1'];
+  const params: unknown[] = [tenant];
+  const add = (clause: string, value: unknown) => {
+    params.push(value);
+    where.push(clause.replace('?', `$${params.length}`));
+  };
+  if (filters.from) add('created_at >= ?', filters.from);
+  if (filters.to) add('created_at <= ?', filters.to);
+  if (filters.operation_type !== undefined) add('operation_type = ?', filters.operation_type);
+  if (filters.status !== undefined) add('status = ?', filters.status);
+  if (filters.correlation_id !== undefined) add('correlation_id = ?', filters.correlation_id);
+  if (cursor !== undefined) {
+    const anchor = await q.query<{ created_at: Date }>(
+      'SELECT created_at FROM dpm_async_operations WHERE tenant_id = $1 AND operation_id = $2',
+      [tenant, cursor],
+    );
+    if (!anchor[0]) return { items: [], next_cursor: null };
+    params.push(anchor[0].created_at, cursor);
+    where.push(`(created_at, operation_id) < ($${params.length - 1}, $${params.length})`);
+  }
+  params.push(limit + 1);
+  const rows = await q.query<OperationRecord>(
+    `SELECT ${OPERATION_COLUMNS} FROM dpm_async_operations WHERE ${where.join(' AND ')}
+     ORDER BY created_at DESC, operation_id DESC LIMIT $${params.length}`,
+    params,
+  );
+  const items = rows.slice(0, limit);
+  return { items, next_cursor: rows.length > limit ? items[items.length - 1]!.operation_id : null };
+}

@@ -8,12 +8,26 @@ const COLUMNS = 'decision_id, run_id, action, reason_code, comment, actor_id, de
 export async function appendDecision(q: Queryable, tenant: string, d: DecisionRecord): Promise<void> {
   await q.query(
     `INSERT INTO dpm_workflow_decisions (tenant_id, ${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-    [tenant, d.decision_id, d.run_id, d.action, d.reason_code, d.comment, d.actor_id, d.decided_at, d.correlation_id],
+    [
+      tenant,
+      d.decision_id,
+      d.run_id,
+      d.action,
+      d.reason_code,
+      d.comment,
+      d.actor_id,
+      d.decided_at,
+      d.correlation_id,
+    ],
   );
 }
 
 /** The newest decision of a run (largest decided_at, then insertion order). */
-export async function latestDecision(q: Queryable, tenant: string, runId: string): Promise<DecisionRecord | null> {
+export async function latestDecision(
+  q: Queryable,
+  tenant: string,
+  runId: string,
+): Promise<DecisionRecord | null> {
   const rows = await q.query<DecisionRecord>(
     `SELECT ${COLUMNS} FROM dpm_workflow_decisions WHERE tenant_id = $1 AND run_id = $2 ORDER BY decided_at DESC, seq DESC LIMIT 1`,
     [tenant, runId],

@@ -22,8 +22,17 @@ function artifactHash(body: unknown, createdAt = '2026-02-20T12:00:00+00:00'): s
   const parsed = validate(proposalRequestSchema, body);
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
   const requestHash = canonicalHash(parsed.value);
-  const result = simulateProposal(parsed.value, { requestHash, correlationId: 'corr-1', idempotencyKey: 'idem-1' });
-  const artifact = buildProposalArtifact(parsed.value, result, JSON.parse(proposalJsonText(result)), createdAt) as any;
+  const result = simulateProposal(parsed.value, {
+    requestHash,
+    correlationId: 'corr-1',
+    idempotencyKey: 'idem-1',
+  });
+  const artifact = buildProposalArtifact(
+    parsed.value,
+    result,
+    JSON.parse(proposalJsonText(result)),
+    createdAt,
+  ) as any;
   return artifact.evidence_bundle.hashes.artifact_hash;
 }
 
@@ -45,16 +54,33 @@ describe('proposal artifact hash', () => {
   const body = readFixture('demo', DEMO);
 
   it('is the reference vector and ignores created_at', () => {
-    expect(artifactHash(body)).toBe('sha256:af51a8a125be956b12bd0f28b273ad78425e8b1cf54d078c43348d85c227c6a5');
+    expect(artifactHash(body)).toBe(
+      'sha256:af51a8a125be956b12bd0f28b273ad78425e8b1cf54d078c43348d85c227c6a5',
+    );
     expect(artifactHash(body, '2030-01-01T00:00:00.123456+00:00')).toBe(artifactHash(body));
   });
 
   it('is identical across processes', () => {
     const fromProcess = (runAt: string) =>
       JSON.parse(
-        execFileSync(process.execPath, [BIN, 'propose', join('test', 'fixtures', 'demo', DEMO), '--artifact', '--correlation-id', 'corr-1', '--idempotency-key', 'idem-1', '--run-at', runAt], {
-          encoding: 'utf8',
-        }),
+        execFileSync(
+          process.execPath,
+          [
+            BIN,
+            'propose',
+            join('test', 'fixtures', 'demo', DEMO),
+            '--artifact',
+            '--correlation-id',
+            'corr-1',
+            '--idempotency-key',
+            'idem-1',
+            '--run-at',
+            runAt,
+          ],
+          {
+            encoding: 'utf8',
+          },
+        ),
       ).evidence_bundle.hashes.artifact_hash;
     const a = fromProcess('2026-01-01T00:00:00+00:00');
     const b = fromProcess('2026-06-30T08:15:00.5+00:00');

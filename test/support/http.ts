@@ -3,6 +3,7 @@ import type { FastifyInstance, InjectOptions } from 'fastify';
 import { buildApp } from '../../src/api/app.js';
 import type { Env } from '../../src/api/config.js';
 import { loadSolver } from '../../src/engine/targets/solver.js';
+import { JobQueue } from '../../src/jobs/queue.js';
 import { type Backend, openTestStore, type TestStore } from './store.js';
 import { readFixtureText } from './fixtures.js';
 
@@ -10,6 +11,7 @@ export interface TestApp {
   app: FastifyInstance;
   store: TestStore;
   env: Env;
+  queue?: JobQueue;
   /** Rebuild the app on the same store (a restart). */
   restart(env?: Env): Promise<void>;
   close(): Promise<void>;
@@ -24,20 +26,43 @@ export interface Response {
   json: any;
 }
 
-export async function startTestApp(backend: Backend, env: Env = {}, clock?: () => Date): Promise<TestApp> {
+export interface TestAppOptions {
+  /** Start the job queue and this many in-process workers (async operations). */
+  workers?: number;
+}
+
+export async function startTestApp(
+  backend: Backend,
+  env: Env = {},
+  clock?: () => Date,
+  options: TestAppOptions = {},
+): Promise<TestApp> {
   await loadSolver();
   const store = await openTestStore(backend);
+  const queue =
+    options.workers !== undefined
+      ? await JobQueue.start(store.db, {
+          schema: store.queueSchema,
+          pollingSeconds: 0.5,
+          retryDelaySeconds: 1,
+          maintenanceSeconds: 2,
+          expireInSeconds: 30,
+        })
+      : undefined;
+  const build = (e: Env) => buildApp({ db: store.db, env: e, clock, queue, workers: options.workers ?? 0 });
   const harness: TestApp = {
-    app: await buildApp({ db: store.db, env, clock }),
+    app: await build(env),
     store,
     env,
+    queue,
     async restart(next = env) {
       await harness.app.close();
       harness.env = next;
-      harness.app = await buildApp({ db: store.db, env: next, clock });
+      harness.app = await build(next);
     },
     async close() {
       await harness.app.close();
+      await queue?.stop(false);
       await store.drop();
     },
     post: (url, body, headers = {}) =>

@@ -18,6 +18,8 @@ export interface TestStore {
   db: Database;
   /** A connection URL for child processes (postgres backend only). */
   url?: string;
+  /** Schema for the job queue's tables, private to this store. */
+  queueSchema: string;
   drop(): Promise<void>;
 }
 
@@ -25,7 +27,7 @@ export async function openTestStore(backend: Backend): Promise<TestStore> {
   if (backend === 'embedded') {
     const db = await openDatabase({});
     await migrate(db);
-    return { db, drop: () => db.close() };
+    return { db, queueSchema: 'pgboss', drop: () => db.close() };
   }
   const base = process.env.KEEL_TEST_DATABASE_URL!;
   const schema = `keel_test_${randomBytes(6).toString('hex')}`;
@@ -39,11 +41,13 @@ export async function openTestStore(backend: Backend): Promise<TestStore> {
   return {
     db,
     url,
+    queueSchema: `${schema}_boss`,
     drop: async () => {
       await db.close();
       const cleanup = new pg.Client({ connectionString: base });
       await cleanup.connect();
       await cleanup.query(`DROP SCHEMA ${schema} CASCADE`);
+      await cleanup.query(`DROP SCHEMA IF EXISTS ${schema}_boss CASCADE`);
       await cleanup.end();
     },
   };

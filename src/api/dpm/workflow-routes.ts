@@ -17,7 +17,15 @@ import { route } from '../route.js';
 import { tenantOf } from '../tenancy.js';
 import { timeBound } from '../time.js';
 import { oneOf } from '../../contracts/primitives.js';
-import { correlationId, correlationParams, errorBody, idempotencyParams, pageQuery, runIdParams, validationErrorBody } from './schemas.js';
+import {
+  correlationId,
+  correlationParams,
+  errorBody,
+  idempotencyParams,
+  pageQuery,
+  runIdParams,
+  validationErrorBody,
+} from './schemas.js';
 import { newId, type DpmService } from './service.js';
 import { decisionJson } from './views.js';
 
@@ -26,12 +34,19 @@ export const WORKFLOW_ACTIONS = ['APPROVE', 'REJECT', 'REQUEST_CHANGES'] as cons
 type Action = (typeof WORKFLOW_ACTIONS)[number];
 type WorkflowStatus = 'NOT_REQUIRED' | 'PENDING_REVIEW' | 'APPROVED' | 'REJECTED';
 
-const TRANSITIONS: Record<Exclude<WorkflowStatus, 'NOT_REQUIRED'>, Partial<Record<Action, WorkflowStatus>>> = {
+const TRANSITIONS: Record<
+  Exclude<WorkflowStatus, 'NOT_REQUIRED'>,
+  Partial<Record<Action, WorkflowStatus>>
+> = {
   PENDING_REVIEW: { APPROVE: 'APPROVED', REJECT: 'REJECTED', REQUEST_CHANGES: 'PENDING_REVIEW' },
   APPROVED: { REJECT: 'REJECTED', REQUEST_CHANGES: 'PENDING_REVIEW' },
   REJECTED: { REQUEST_CHANGES: 'PENDING_REVIEW' },
 };
-const STATUS_AFTER: Record<Action, WorkflowStatus> = { APPROVE: 'APPROVED', REJECT: 'REJECTED', REQUEST_CHANGES: 'PENDING_REVIEW' };
+const STATUS_AFTER: Record<Action, WorkflowStatus> = {
+  APPROVE: 'APPROVED',
+  REJECT: 'REJECTED',
+  REQUEST_CHANGES: 'PENDING_REVIEW',
+};
 
 export const actionBody = z.object({
   action: oneOf(WORKFLOW_ACTIONS),
@@ -40,8 +55,17 @@ export const actionBody = z.object({
     .regex(/^[A-Z][A-Z0-9_]*$/, { error: "String should match pattern '^[A-Z][A-Z0-9_]*$'" })
     .max(128)
     .meta({ description: 'Upper-case reason code.', examples: ['REVIEW_APPROVED'] }),
-  comment: z.string().max(4000).nullable().default(null).meta({ description: 'Free text.', examples: ['Checked the cash drift.'] }),
-  actor_id: z.string().min(1).max(256).meta({ description: 'Who decides.', examples: ['reviewer_001'] }),
+  comment: z
+    .string()
+    .max(4000)
+    .nullable()
+    .default(null)
+    .meta({ description: 'Free text.', examples: ['Checked the cash drift.'] }),
+  actor_id: z
+    .string()
+    .min(1)
+    .max(256)
+    .meta({ description: 'Who decides.', examples: ['reviewer_001'] }),
 });
 
 const decisionSchema = z.record(z.string(), z.unknown()).meta({ description: 'A workflow decision.' });
@@ -57,7 +81,10 @@ export function workflowRoutes(app: FastifyInstance, service: DpmService, env: E
   const db = service.db;
   const reviewStatuses = () => {
     const raw = env.DPM_WORKFLOW_REQUIRES_REVIEW_FOR_STATUSES ?? '';
-    const set = raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+    const set = raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0);
     return new Set(set.length > 0 ? set : ['PENDING_REVIEW']);
   };
   const requireWorkflow = async () => {
@@ -67,15 +94,34 @@ export function workflowRoutes(app: FastifyInstance, service: DpmService, env: E
   };
   const stateOf = (run: RunRecord, latest: DecisionRecord | null) => {
     const requires = reviewStatuses().has(run.status);
-    const status: WorkflowStatus = !requires ? 'NOT_REQUIRED' : latest ? STATUS_AFTER[latest.action as Action] : 'PENDING_REVIEW';
-    return { run_id: run.rebalance_run_id, run_status: run.status, workflow_status: status, requires_review: requires, latest_decision: latest ? decisionJson(latest) : null };
+    const status: WorkflowStatus = !requires
+      ? 'NOT_REQUIRED'
+      : latest
+        ? STATUS_AFTER[latest.action as Action]
+        : 'PENDING_REVIEW';
+    return {
+      run_id: run.rebalance_run_id,
+      run_status: run.status,
+      workflow_status: status,
+      requires_review: requires,
+      latest_decision: latest ? decisionJson(latest) : null,
+    };
   };
 
-  type Resolver = (q: Queryable, request: FastifyRequest, params: Record<string, string>) => Promise<RunRecord>;
-  const byId: Resolver = async (q, r, p) => found(await getRun(q, tenantOf(r), p.rebalance_run_id!), 'DPM_RUN_NOT_FOUND');
-  const byCorrelation: Resolver = async (q, r, p) => found(await getRunByCorrelation(q, tenantOf(r), p.correlation_id!), 'DPM_RUN_NOT_FOUND');
+  type Resolver = (
+    q: Queryable,
+    request: FastifyRequest,
+    params: Record<string, string>,
+  ) => Promise<RunRecord>;
+  const byId: Resolver = async (q, r, p) =>
+    found(await getRun(q, tenantOf(r), p.rebalance_run_id!), 'DPM_RUN_NOT_FOUND');
+  const byCorrelation: Resolver = async (q, r, p) =>
+    found(await getRunByCorrelation(q, tenantOf(r), p.correlation_id!), 'DPM_RUN_NOT_FOUND');
   const byKey: Resolver = async (q, r, p) => {
-    const mapping = found(await getMapping(q, tenantOf(r), p.idempotency_key!), 'DPM_IDEMPOTENCY_KEY_NOT_FOUND');
+    const mapping = found(
+      await getMapping(q, tenantOf(r), p.idempotency_key!),
+      'DPM_IDEMPOTENCY_KEY_NOT_FOUND',
+    );
     return found(await getRun(q, tenantOf(r), mapping.rebalance_run_id), 'DPM_RUN_NOT_FOUND');
   };
   const resolvers: [string, z.ZodObject, Resolver, string][] = [
@@ -83,7 +129,10 @@ export function workflowRoutes(app: FastifyInstance, service: DpmService, env: E
     ['/rebalance/runs/by-correlation/:correlation_id', correlationParams, byCorrelation, 'correlation id'],
     ['/rebalance/runs/idempotency/:idempotency_key', idempotencyParams, byKey, 'idempotency key'],
   ];
-  const notFoundDocs = { description: 'DPM_WORKFLOW_DISABLED, DPM_RUN_NOT_FOUND or DPM_IDEMPOTENCY_KEY_NOT_FOUND.', schema: errorBody };
+  const notFoundDocs = {
+    description: 'DPM_WORKFLOW_DISABLED, DPM_RUN_NOT_FOUND or DPM_IDEMPOTENCY_KEY_NOT_FOUND.',
+    schema: errorBody,
+  };
 
   for (const [base, params, resolve, label] of resolvers) {
     route(app, {
@@ -92,7 +141,11 @@ export function workflowRoutes(app: FastifyInstance, service: DpmService, env: E
       tags: TAG,
       summary: `Workflow state of a run, by ${label}`,
       params,
-      responses: { 200: { description: 'The workflow state.', schema: stateSchema }, 404: notFoundDocs, 422: { description: 'Invalid path.', schema: validationErrorBody } },
+      responses: {
+        200: { description: 'The workflow state.', schema: stateSchema },
+        404: notFoundDocs,
+        422: { description: 'Invalid path.', schema: validationErrorBody },
+      },
       handler: async ({ request, params: p }) => {
         await requireWorkflow();
         const run = await resolve(db, request, p as Record<string, string>);
@@ -115,7 +168,10 @@ export function workflowRoutes(app: FastifyInstance, service: DpmService, env: E
       responses: {
         200: { description: 'The new workflow state.', schema: stateSchema },
         404: notFoundDocs,
-        409: { description: 'DPM_WORKFLOW_NOT_REQUIRED_FOR_RUN_STATUS or DPM_WORKFLOW_INVALID_TRANSITION.', schema: errorBody },
+        409: {
+          description: 'DPM_WORKFLOW_NOT_REQUIRED_FOR_RUN_STATUS or DPM_WORKFLOW_INVALID_TRANSITION.',
+          schema: errorBody,
+        },
         422: { description: 'Invalid action, reason code or actor.', schema: validationErrorBody },
       },
       handler: async ({ request, params: p, headers, body }) => {
@@ -123,10 +179,14 @@ export function workflowRoutes(app: FastifyInstance, service: DpmService, env: E
         const tenant = tenantOf(request);
         return db.transaction(async (tx) => {
           const run = await resolve(tx, request, p as Record<string, string>);
-          await tx.query('SELECT 1 FROM dpm_runs WHERE rebalance_run_id = $1 FOR UPDATE', [run.rebalance_run_id]);
+          await tx.query('SELECT 1 FROM dpm_runs WHERE rebalance_run_id = $1 FOR UPDATE', [
+            run.rebalance_run_id,
+          ]);
           const current = stateOf(run, await latestDecision(tx, tenant, run.rebalance_run_id));
-          if (current.workflow_status === 'NOT_REQUIRED') throw conflict('DPM_WORKFLOW_NOT_REQUIRED_FOR_RUN_STATUS');
-          if (!TRANSITIONS[current.workflow_status][body.action]) throw conflict('DPM_WORKFLOW_INVALID_TRANSITION');
+          if (current.workflow_status === 'NOT_REQUIRED')
+            throw conflict('DPM_WORKFLOW_NOT_REQUIRED_FOR_RUN_STATUS');
+          if (!TRANSITIONS[current.workflow_status][body.action])
+            throw conflict('DPM_WORKFLOW_INVALID_TRANSITION');
           const decision: DecisionRecord = {
             decision_id: newId('dwd_', 12),
             run_id: run.rebalance_run_id,
@@ -150,14 +210,20 @@ export function workflowRoutes(app: FastifyInstance, service: DpmService, env: E
       summary: `Workflow decisions of a run, oldest first, by ${label}`,
       params,
       responses: {
-        200: { description: 'The decisions.', schema: z.object({ run_id: z.string(), decisions: z.array(decisionSchema) }) },
+        200: {
+          description: 'The decisions.',
+          schema: z.object({ run_id: z.string(), decisions: z.array(decisionSchema) }),
+        },
         404: notFoundDocs,
         422: { description: 'Invalid path.', schema: validationErrorBody },
       },
       handler: async ({ request, params: p }) => {
         await requireWorkflow();
         const run = await resolve(db, request, p as Record<string, string>);
-        return { run_id: run.rebalance_run_id, decisions: (await getDecisions(db, tenantOf(request), run.rebalance_run_id)).map(decisionJson) };
+        return {
+          run_id: run.rebalance_run_id,
+          decisions: (await getDecisions(db, tenantOf(request), run.rebalance_run_id)).map(decisionJson),
+        };
       },
     });
   }
@@ -167,18 +233,34 @@ export function workflowRoutes(app: FastifyInstance, service: DpmService, env: E
     url: '/rebalance/workflow/decisions',
     tags: TAG,
     summary: 'List workflow decisions',
-    description: 'Newest first (decided_at, then decision id, descending); keyset pagination with next_cursor.',
+    description:
+      'Newest first (decided_at, then decision id, descending); keyset pagination with next_cursor.',
     query: z.object({
       ...pageQuery,
       from: timeBound(),
       to: timeBound(),
-      rebalance_run_id: z.string().max(256).optional().meta({ description: 'Only this run.', examples: ['rr_1e8f3c1c2a9b4d6e'] }),
+      rebalance_run_id: z
+        .string()
+        .max(256)
+        .optional()
+        .meta({ description: 'Only this run.', examples: ['rr_1e8f3c1c2a9b4d6e'] }),
       action: oneOf(WORKFLOW_ACTIONS).optional(),
-      actor_id: z.string().max(256).optional().meta({ description: 'Only this reviewer.', examples: ['reviewer_001'] }),
-      reason_code: z.string().max(128).optional().meta({ description: 'Only this reason.', examples: ['REVIEW_APPROVED'] }),
+      actor_id: z
+        .string()
+        .max(256)
+        .optional()
+        .meta({ description: 'Only this reviewer.', examples: ['reviewer_001'] }),
+      reason_code: z
+        .string()
+        .max(128)
+        .optional()
+        .meta({ description: 'Only this reason.', examples: ['REVIEW_APPROVED'] }),
     }),
     responses: {
-      200: { description: 'A page of decisions.', schema: z.object({ items: z.array(decisionSchema), next_cursor: z.string().nullable() }) },
+      200: {
+        description: 'A page of decisions.',
+        schema: z.object({ items: z.array(decisionSchema), next_cursor: z.string().nullable() }),
+      },
       404: { description: 'DPM_WORKFLOW_DISABLED.', schema: errorBody },
       422: { description: 'Invalid query.', schema: validationErrorBody },
     },
@@ -194,17 +276,24 @@ export function workflowRoutes(app: FastifyInstance, service: DpmService, env: E
     url: '/rebalance/workflow/decisions/by-correlation/:correlation_id',
     tags: TAG,
     summary: 'Workflow decisions of the run with this correlation id',
-    description: 'Resolves the run by its own correlation id (QUIRK Q-S25), then lists its decisions oldest first.',
+    description:
+      'Resolves the run by its own correlation id (QUIRK Q-S25), then lists its decisions oldest first.',
     params: correlationParams,
     responses: {
-      200: { description: 'The decisions.', schema: z.object({ run_id: z.string(), decisions: z.array(decisionSchema) }) },
+      200: {
+        description: 'The decisions.',
+        schema: z.object({ run_id: z.string(), decisions: z.array(decisionSchema) }),
+      },
       404: notFoundDocs,
       422: { description: 'Invalid path.', schema: validationErrorBody },
     },
     handler: async ({ request, params }) => {
       await requireWorkflow();
       const run = await byCorrelation(db, request, params);
-      return { run_id: run.rebalance_run_id, decisions: (await getDecisions(db, tenantOf(request), run.rebalance_run_id)).map(decisionJson) };
+      return {
+        run_id: run.rebalance_run_id,
+        decisions: (await getDecisions(db, tenantOf(request), run.rebalance_run_id)).map(decisionJson),
+      };
     },
   });
 }

@@ -74,7 +74,9 @@ CREATE TABLE dpm_async_operations (
   result_json TEXT,
   error_json TEXT,
   request_json TEXT,
-  attempts INTEGER NOT NULL DEFAULT 0
+  attempts INTEGER NOT NULL DEFAULT 0,
+  executor TEXT,
+  claim_token TEXT
 );
 CREATE INDEX dpm_operations_created ON dpm_async_operations (tenant_id, created_at DESC, operation_id DESC);
 CREATE INDEX dpm_operations_correlation ON dpm_async_operations (tenant_id, correlation_id, created_at DESC);

@@ -1,0 +1,212 @@
+/** Async analysis submission, manual execute and operation look-ups (spec 30 §5). */
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { analyzeRequestSchema } from '../../contracts/dpm-analyze.js';
+import { findOperation, findOperationByCorrelation, listOperations } from '../../store/dpm-operations.js';
+import { type Env, type Gate, GATES, gateOpen } from '../config.js';
+import { conflict, notFound } from '../errors.js';
+import { route } from '../route.js';
+import { tenantOf } from '../tenancy.js';
+import { isoTimestamp } from '../time.js';
+import type { OperationService } from './operations.js';
+import {
+  analyzeHeaders,
+  correlationParams,
+  errorBody,
+  operationParams,
+  pageQuery,
+  validationErrorBody,
+} from './schemas.js';
+import { operationStatusBody } from './views.js';
+
+const TAG = ['DPM async operations'];
+
+const statusSchema = z
+  .object({
+    operation_id: z.string().meta({ examples: ['dop_ba89b3cb7d0b'] }),
+    operation_type: z.literal('ANALYZE_SCENARIOS'),
+    status: z.enum(['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED']),
+    is_executable: z.boolean(),
+    correlation_id: z.string(),
+    created_at: z.string(),
+    started_at: z.string().nullable(),
+    finished_at: z.string().nullable(),
+    result: z
+      .record(z.string(), z.unknown())
+      .nullable()
+      .meta({ description: 'The batch result when SUCCEEDED.' }),
+    error: z
+      .object({ code: z.string(), message: z.string() })
+      .nullable()
+      .meta({ description: 'Why it FAILED.' }),
+  })
+  .meta({ description: 'An async operation.' });
+
+export function operationRoutes(app: FastifyInstance, operations: OperationService, env: Env): void {
+  const gates = async (...names: Gate[]) => {
+    for (const gate of names) if (!gateOpen(env, gate)) throw notFound(GATES[gate].code);
+    await operations.purgeExpired();
+  };
+  const db = () => operations.db;
+
+  route(app, {
+    method: 'POST',
+    url: '/rebalance/analyze/async',
+    tags: TAG,
+    summary: 'Submit a batch what-if analysis',
+    description:
+      'Validates and stores the analysis, then answers 202 at once with where to poll. By default a queue worker runs it ' +
+      '(in this process or any `keel worker` on the same database); with DPM_ASYNC_EXECUTION_MODE=ACCEPT_ONLY it waits ' +
+      'for POST /rebalance/operations/{operation_id}/execute. The resolved correlation id is echoed in X-Correlation-Id.',
+    headers: analyzeHeaders,
+    body: analyzeRequestSchema,
+    responses: {
+      202: {
+        description: 'Accepted.',
+        schema: z.object({
+          operation_id: z.string(),
+          operation_type: z.string(),
+          status: z.literal('PENDING'),
+          correlation_id: z.string(),
+          created_at: z.string(),
+          status_url: z.string(),
+          execute_url: z.string(),
+        }),
+      },
+      404: { description: 'DPM_ASYNC_OPERATIONS_DISABLED.', schema: errorBody },
+      422: { description: 'Invalid payload.', schema: validationErrorBody },
+    },
+    handler: async ({ request, reply, headers, body }) => {
+      if (!gateOpen(env, 'async')) throw notFound(GATES.async.code);
+      const op = await operations.submit(
+        tenantOf(request),
+        body,
+        headers['X-Correlation-Id'],
+        headers['X-Policy-Pack-Id'],
+      );
+      reply.status(202).header('X-Correlation-Id', op.correlation_id);
+      return {
+        operation_id: op.operation_id,
+        operation_type: op.operation_type,
+        status: op.status,
+        correlation_id: op.correlation_id,
+        created_at: isoTimestamp(op.created_at),
+        status_url: `/rebalance/operations/${op.operation_id}`,
+        execute_url: `/rebalance/operations/${op.operation_id}/execute`,
+      };
+    },
+  });
+
+  route(app, {
+    method: 'POST',
+    url: '/rebalance/operations/:operation_id/execute',
+    tags: TAG,
+    summary: 'Execute a pending operation now',
+    description:
+      'Runs a PENDING operation inside this request. Any other state answers 409 DPM_ASYNC_OPERATION_NOT_EXECUTABLE.',
+    params: operationParams,
+    responses: {
+      200: { description: 'The finished operation.', schema: statusSchema },
+      404: {
+        description:
+          'DPM_ASYNC_OPERATIONS_DISABLED, DPM_ASYNC_MANUAL_EXECUTION_DISABLED or DPM_ASYNC_OPERATION_NOT_FOUND.',
+        schema: errorBody,
+      },
+      409: { description: 'DPM_ASYNC_OPERATION_NOT_EXECUTABLE.', schema: errorBody },
+    },
+    handler: async ({ request, params }) => {
+      await gates('async', 'manualExecution');
+      const tenant = tenantOf(request);
+      if (!(await findOperation(db(), tenant, params.operation_id)))
+        throw notFound('DPM_ASYNC_OPERATION_NOT_FOUND');
+      const done = await operations.execute(tenant, params.operation_id, 'manual');
+      if (!done) throw conflict('DPM_ASYNC_OPERATION_NOT_EXECUTABLE');
+      return operationStatusBody(done);
+    },
+  });
+
+  route(app, {
+    method: 'GET',
+    url: '/rebalance/operations',
+    tags: TAG,
+    summary: 'List operations',
+    description:
+      'Newest first (created_at, then operation id, descending); keyset pagination with next_cursor.',
+    query: z.object({
+      ...pageQuery,
+      operation_type: z
+        .string()
+        .max(64)
+        .optional()
+        .meta({ description: 'Exact type.', examples: ['ANALYZE_SCENARIOS'] }),
+      status: z
+        .string()
+        .max(32)
+        .optional()
+        .meta({ description: 'Exact status.', examples: ['SUCCEEDED'] }),
+      correlation_id: z
+        .string()
+        .max(256)
+        .optional()
+        .meta({ description: 'Exact correlation id.', examples: ['demo-corr-26-async'] }),
+    }),
+    responses: {
+      200: {
+        description: 'A page of operations.',
+        schema: z.object({
+          items: z.array(z.record(z.string(), z.unknown())),
+          next_cursor: z.string().nullable(),
+        }),
+      },
+      404: { description: 'A disabled feature gate.', schema: errorBody },
+      422: { description: 'Invalid query.', schema: validationErrorBody },
+    },
+    handler: async ({ request, query }) => {
+      await gates('support', 'async');
+      const page = await listOperations(db(), tenantOf(request), query, query.limit, query.cursor);
+      return {
+        items: page.items.map((op) => {
+          const { result: _r, error: _e, ...summary } = operationStatusBody(op);
+          return summary;
+        }),
+        next_cursor: page.next_cursor,
+      };
+    },
+  });
+
+  route(app, {
+    method: 'GET',
+    url: '/rebalance/operations/by-correlation/:correlation_id',
+    tags: TAG,
+    summary: 'Newest operation with a correlation id',
+    params: correlationParams,
+    responses: {
+      200: { description: 'The operation.', schema: statusSchema },
+      404: { description: 'DPM_ASYNC_OPERATION_NOT_FOUND or a disabled gate.', schema: errorBody },
+    },
+    handler: async ({ request, params }) => {
+      await gates('support', 'async');
+      const op = await findOperationByCorrelation(db(), tenantOf(request), params.correlation_id);
+      if (!op) throw notFound('DPM_ASYNC_OPERATION_NOT_FOUND');
+      return operationStatusBody(op);
+    },
+  });
+
+  route(app, {
+    method: 'GET',
+    url: '/rebalance/operations/:operation_id',
+    tags: TAG,
+    summary: 'Operation by id',
+    params: operationParams,
+    responses: {
+      200: { description: 'The operation.', schema: statusSchema },
+      404: { description: 'DPM_ASYNC_OPERATION_NOT_FOUND or a disabled gate.', schema: errorBody },
+    },
+    handler: async ({ request, params }) => {
+      await gates('support', 'async');
+      const op = await findOperation(db(), tenantOf(request), params.operation_id);
+      if (!op) throw notFound('DPM_ASYNC_OPERATION_NOT_FOUND');
+      return operationStatusBody(op);
+    },
+  });
+}

@@ -1,0 +1,107 @@
+/**
+ * The durable job queue: pg-boss on the same PostgreSQL database (embedded or server), reached
+ * through our own connection, so a job can be enqueued in the same transaction as the record it
+ * is about. Workers in any process attached to the database share the queue; failed attempts are
+ * retried with exponential backoff; a job whose worker died is retried once it expires.
+ */
+import PgBoss from 'pg-boss';
+import type { Database, Queryable } from '../store/database.js';
+
+export interface QueueConfig {
+  /** PostgreSQL schema holding the queue tables. */
+  schema: string;
+  /** Retries after the first attempt. */
+  retryLimit: number;
+  retryDelaySeconds: number;
+  /** An active job not finished within this time is considered lost and retried. */
+  expireInSeconds: number;
+  /** How often expired jobs are detected. */
+  maintenanceSeconds: number;
+  pollingSeconds: number;
+}
+
+export const DEFAULT_QUEUE_CONFIG: QueueConfig = {
+  schema: 'pgboss',
+  retryLimit: 3,
+  retryDelaySeconds: 5,
+  expireInSeconds: 900,
+  maintenanceSeconds: 30,
+  pollingSeconds: 0.5,
+};
+
+export interface JobAttempt {
+  retryCount: number;
+  retryLimit: number;
+}
+
+/** pg-boss's database port over ours; a text of several statements (its migrations) runs as a script. */
+function adapter(q: Queryable | Database): PgBoss.Db {
+  return {
+    executeSql: async (text: string, values: unknown[] = []) => {
+      if (values.length === 0 && 'exec' in q && /;\s*\S/.test(text)) {
+        await q.exec(text);
+        return { rows: [] };
+      }
+      return { rows: await q.query(text, values) };
+    },
+  };
+}
+
+export class JobQueue {
+  private constructor(
+    private readonly boss: PgBoss,
+    private readonly config: QueueConfig,
+  ) {}
+
+  static async start(db: Database, overrides: Partial<QueueConfig> = {}): Promise<JobQueue> {
+    const config = { ...DEFAULT_QUEUE_CONFIG, ...overrides };
+    const boss = new PgBoss({
+      db: adapter(db),
+      schema: config.schema,
+      supervise: true,
+      schedule: false,
+      maintenanceIntervalSeconds: config.maintenanceSeconds,
+      monitorStateIntervalSeconds: Math.max(config.maintenanceSeconds, 10),
+    });
+    boss.on('error', () => undefined); // surfaced through failed jobs and readiness, not as crashes
+    await boss.start();
+    return new JobQueue(boss, config);
+  }
+
+  async ensureQueue(name: string): Promise<void> {
+    if (await this.boss.getQueue(name)) return;
+    await this.boss.createQueue(name, {
+      name,
+      retryLimit: this.config.retryLimit,
+      retryDelay: this.config.retryDelaySeconds,
+      retryBackoff: true,
+      expireInSeconds: this.config.expireInSeconds,
+    });
+  }
+
+  /** Enqueue inside the caller's transaction: the job exists exactly when the transaction commits. */
+  async enqueue(tx: Queryable, name: string, data: object): Promise<void> {
+    await this.boss.send(name, data, { db: adapter(tx) });
+  }
+
+  /** Start `concurrency` pollers for `name`. */
+  async work<T extends object>(
+    name: string,
+    concurrency: number,
+    handler: (data: T, attempt: JobAttempt) => Promise<void>,
+  ): Promise<void> {
+    for (let i = 0; i < concurrency; i++)
+      await this.boss.work<T>(
+        name,
+        { includeMetadata: true, batchSize: 1, pollingIntervalSeconds: this.config.pollingSeconds },
+        async ([job]) => {
+          if (job) await handler(job.data, { retryCount: job.retryCount, retryLimit: job.retryLimit });
+        },
+      );
+  }
+
+  /** Stop polling; with `graceful`, wait for running jobs to finish. */
+  async stop(graceful = true): Promise<void> {
+    await this.boss.stop({ graceful, wait: true, timeout: 30_000 });
+  }
+}
