@@ -38,7 +38,13 @@ export class OperationService {
     private readonly dpm: DpmService,
     private readonly env: Env,
     private readonly queue: JobQueue | null,
-    private readonly log: { error: (obj: object, msg: string) => void } = { error: () => undefined },
+    private readonly log: {
+      error: (obj: object, msg: string) => void;
+      info: (obj: object, msg: string) => void;
+    } = {
+      error: () => undefined,
+      info: () => undefined,
+    },
   ) {}
 
   get db() {
@@ -144,6 +150,10 @@ export class OperationService {
         });
         if (!finished) throw new StaleClaim('operation was claimed by another executor or expired');
       });
+      this.log.info(
+        { operation_id: operationId, executor, attempts: claimed.attempts },
+        'operation succeeded',
+      );
     } catch (error) {
       if (error instanceof StaleClaim) return findOperation(this.db, tenant, operationId);
       const retriesLeft =

@@ -1,0 +1,207 @@
+/**
+ * The queue across processes: a server killed with SIGKILL while analyses run loses none and
+ * finishes none twice after a restart; two `keel worker` processes share 200 jobs with no job
+ * done twice.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { OperationService } from '../../src/api/dpm/operations.js';
+import { DpmService } from '../../src/api/dpm/service.js';
+import { analyzeRequestSchema } from '../../src/contracts/dpm-analyze.js';
+import { validate } from '../../src/contracts/parse.js';
+import { JobQueue } from '../../src/jobs/queue.js';
+import { openDatabase, type Database } from '../../src/store/database.js';
+import { generateRequest } from '../../src/tools/generate-request.js';
+import { readFixture } from '../support/fixtures.js';
+import { BACKENDS, openTestStore, type TestStore } from '../support/store.js';
+
+const BIN = fileURLToPath(new URL('../../bin/keel.js', import.meta.url));
+const QUEUE_ENV = {
+  KEEL_JOB_TIMEOUT_SECONDS: '3',
+  KEEL_QUEUE_MAINTENANCE_SECONDS: '1',
+  KEEL_JOB_RETRY_DELAY_SECONDS: '1',
+  LOG_LEVEL: 'info',
+};
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+function spawnKeel(
+  args: string[],
+  env: Record<string, string>,
+): { child: ChildProcess; output: () => string } {
+  let out = '';
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  return { child, output: () => out };
+}
+
+async function serve(env: Record<string, string>) {
+  const port = await freePort();
+  const proc = spawnKeel(['serve'], { ...env, PORT: String(port) });
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/health/ready`)).ok) return { ...proc, port };
+    } catch {
+      // starting
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`server did not start: ${proc.output()}`);
+}
+
+const stop = async (child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM') => {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill(signal);
+  await exited;
+};
+
+/** Operations and, per operation, how many scenario runs were recorded. */
+async function operationReport(db: Database, ids: string[]) {
+  return db.query<{ operation_id: string; status: string; runs: number }>(
+    `SELECT o.operation_id, o.status,
+            (SELECT COUNT(*)::int FROM dpm_runs r WHERE starts_with(r.correlation_id, o.correlation_id || ':')) AS runs
+     FROM dpm_async_operations o WHERE o.operation_id = ANY($1)`,
+    [ids],
+  );
+}
+
+describe.each(BACKENDS)('queue across processes (%s)', (backend) => {
+  let store: TestStore | null = null;
+  let dataDir: string | null = null;
+  afterAll(async () => {
+    await store?.drop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('a SIGKILLed server loses no accepted analysis and finishes none twice', async () => {
+    let env: Record<string, string>;
+    if (backend === 'postgres') {
+      store = await openTestStore('postgres');
+      env = { ...QUEUE_ENV, DATABASE_URL: store.url!, KEEL_QUEUE_SCHEMA: store.queueSchema };
+    } else {
+      dataDir = mkdtempSync(join(tmpdir(), 'keel-queue-crash-'));
+      env = { ...QUEUE_ENV, DATABASE_URL: '', KEEL_DATA_DIR: dataDir };
+    }
+    // Batches heavy enough (100 positions, 4 scenarios) that several are in flight at the kill.
+    const base = generateRequest({ positions: 100, seed: 3, constraints: true });
+    const body = JSON.stringify({
+      ...base,
+      options: undefined,
+      scenarios: {
+        a: { options: {} },
+        b: { options: { max_turnover_pct: '0.1' } },
+        c: { options: { target_method: 'SOLVER' } },
+        d: { options: base.options },
+      },
+    });
+    const first = await serve({ ...env, KEEL_WORKER_CONCURRENCY: '2' });
+    const accepted: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      const res = await fetch(`http://127.0.0.1:${first.port}/rebalance/analyze/async`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'X-Correlation-Id': `crash-op-${i}` },
+        body,
+      });
+      expect(res.status).toBe(202);
+      accepted.push(((await res.json()) as { operation_id: string }).operation_id);
+    }
+    await stop(first.child, 'SIGKILL');
+
+    const second = await serve({ ...env, KEEL_WORKER_CONCURRENCY: '2' });
+    const db = backend === 'postgres' ? store!.db : null;
+    const statusOf = async (id: string) =>
+      (
+        (await (await fetch(`http://127.0.0.1:${second.port}/rebalance/operations/${id}`)).json()) as {
+          status: string;
+        }
+      ).status;
+    const deadline = Date.now() + 60_000;
+    let statuses: string[] = [];
+    while (Date.now() < deadline) {
+      statuses = await Promise.all(accepted.map(statusOf));
+      if (statuses.every((s) => s === 'SUCCEEDED' || s === 'FAILED')) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    await stop(second.child);
+    expect(statuses).toEqual(accepted.map(() => 'SUCCEEDED'));
+    const inspect = db ?? (await openDatabase({ dataDir: dataDir! }));
+    try {
+      const report = await operationReport(inspect, accepted);
+      expect(report).toHaveLength(30);
+      for (const row of report)
+        expect(row.runs, `operation ${row.operation_id} finished more than once`).toBe(4);
+    } finally {
+      if (!db) await inspect.close();
+    }
+  }, 120_000);
+
+  it.runIf(backend === 'postgres')(
+    'two worker processes share 200 jobs, none done twice',
+    async () => {
+      const workerStore = await openTestStore('postgres');
+      try {
+        const env = {
+          ...QUEUE_ENV,
+          DATABASE_URL: workerStore.url!,
+          KEEL_QUEUE_SCHEMA: workerStore.queueSchema,
+          KEEL_WORKER_CONCURRENCY: '2',
+        };
+        const queue = await JobQueue.start(workerStore.db, { schema: workerStore.queueSchema });
+        await queue.ensureQueue('dpm-analyze-scenarios');
+        const operations = new OperationService(new DpmService(workerStore.db, {}), {}, queue);
+        const parsed = validate(
+          analyzeRequestSchema,
+          readFixture('demo', '26_dpm_async_batch_analysis.json'),
+        );
+        if (!parsed.ok) throw new Error('demo 26 invalid');
+        const ids: string[] = [];
+        for (let i = 0; i < 200; i++)
+          ids.push((await operations.submit('default', parsed.value, `shared-${i}`)).operation_id);
+        await queue.stop(false);
+
+        const workers = [spawnKeel(['worker'], env), spawnKeel(['worker'], env)];
+        const deadline = Date.now() + 90_000;
+        let done = 0;
+        while (Date.now() < deadline) {
+          const [row] = await workerStore.db.query<{ n: number }>(
+            "SELECT COUNT(*)::int AS n FROM dpm_async_operations WHERE status IN ('SUCCEEDED', 'FAILED')",
+          );
+          done = row!.n;
+          if (done === 200) break;
+          await new Promise((r) => setTimeout(r, 250));
+        }
+        await Promise.all(workers.map((w) => stop(w.child)));
+        expect(done).toBe(200);
+        const report = await operationReport(workerStore.db, ids);
+        expect(report.every((r) => r.status === 'SUCCEEDED' && r.runs === 1)).toBe(true);
+        const attempts = await workerStore.db.query<{ attempts: number }>(
+          'SELECT attempts FROM dpm_async_operations',
+        );
+        expect(attempts.every((a) => a.attempts === 1)).toBe(true);
+        const perWorker = workers.map((w) => (w.output().match(/operation succeeded/g) ?? []).length);
+        expect(perWorker[0]! + perWorker[1]!).toBe(200);
+        expect(Math.min(...perWorker)).toBeGreaterThan(0);
+      } finally {
+        await workerStore.drop();
+      }
+    },
+    150_000,
+  );
+});
