@@ -42,6 +42,15 @@ describe.each(BACKENDS)('demo pack and concurrency (%s)', (backend) => {
     expect(res.json.results.settlement_guard.diagnostics.cash_ladder.length).toBeGreaterThan(0);
   });
 
+  it('32_dpm_supportability_summary_metrics.json → the summary counts the run', async () => {
+    const res = await t.post('/rebalance/simulate', demo('32_dpm_supportability_summary_metrics.json'), { 'Idempotency-Key': 'demo-32' });
+    expect(res.status).toBe(200);
+    const summary = await t.get('/rebalance/supportability/summary');
+    expect(summary.json.run_count).toBeGreaterThanOrEqual(1);
+    expect(summary.json.run_status_counts[res.json.status]).toBeGreaterThanOrEqual(1);
+    expect(summary.json.newest_run_created_at).not.toBeNull();
+  });
+
   it('50 simultaneous calls with one key and one payload store one run and return identical bodies', async () => {
     const body = demo('01_standard_drift.json');
     const responses = await Promise.all(
