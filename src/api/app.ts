@@ -5,11 +5,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
+import helmet from '@fastify/helmet';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { parse as parseLossless } from 'lossless-json';
 import type { Database } from '../store/database.js';
 import type { Env } from './config.js';
+import { readAuthConfig, registerAuth } from './auth.js';
+import { registerRateLimits } from './rate-limit.js';
 import { HttpError } from './errors.js';
 import { advisoryRoutes } from './advisory/routes.js';
 import { runRoutes } from './dpm/run-routes.js';
@@ -78,6 +81,29 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     reply.header('X-Request-Id', request.id);
   });
 
+  const auth = readAuthConfig(env);
+  registerAuth(app, auth);
+  // Security headers; the API serves JSON only, and the /docs page sets its own CSP.
+  await app.register(helmet, { contentSecurityPolicy: false, global: true });
+  await registerRateLimits(app, env);
+
+  // Audit: every mutation, with request id, tenant, actor and outcome.
+  app.addHook('onResponse', async (request, reply) => {
+    if (request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS') return;
+    request.log.info(
+      {
+        audit: {
+          tenant: request.tenant ?? null,
+          actor: request.actor ?? null,
+          method: request.method,
+          route: request.routeOptions.url ?? request.url,
+          status: reply.statusCode,
+        },
+      },
+      'audit',
+    );
+  });
+
   app.setErrorHandler((error, request, reply) => {
     if (error instanceof HttpError) {
       return reply.status(error.statusCode).headers(error.headers).send({ detail: error.detail });
@@ -106,6 +132,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
+      components: {
+        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      },
       info: {
         title: 'Keel',
         version: '0.1.0',
@@ -117,7 +146,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       },
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   app.get(

@@ -6,6 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { type FieldError, toFieldErrors } from '../contracts/primitives.js';
+import { type Permission, requirePermission } from './auth.js';
 import { invalid } from './errors.js';
 
 type AnyObject = z.ZodType<Record<string, unknown>>;
@@ -25,6 +26,8 @@ export interface RouteSpec<
   url: string;
   tags: string[];
   summary: string;
+  /** What the caller must be allowed to do (checked before validation). */
+  permission: Permission;
   description?: string;
   params?: P;
   query?: Q;
@@ -84,14 +87,17 @@ export function route<
     schema: {
       tags: spec.tags,
       summary: spec.summary,
-      ...(spec.description && { description: spec.description }),
+      description: `${spec.description ? `${spec.description} ` : ''}Requires permission \`${spec.permission}\`.`,
+      security: [{ bearerAuth: [] }],
       ...(spec.params && { params: jsonSchema(spec.params) }),
       ...(spec.query && { querystring: jsonSchema(spec.query) }),
       ...(spec.headers && { headers: jsonSchema(spec.headers) }),
       ...(spec.body && { body: jsonSchema(spec.body) }),
       response: responses,
     },
+    config: { permission: spec.permission },
     handler: async (request, reply) => {
+      requirePermission(request, spec.permission);
       const errors: FieldError[] = [];
       const values: Record<string, unknown> = {};
       for (const [part, loc] of parts) {

@@ -9,6 +9,7 @@ import { migrate } from '../store/migrations.js';
 import { loadSolver } from '../engine/targets/solver.js';
 import { DEFAULT_QUEUE_CONFIG, JobQueue, type QueueConfig } from '../jobs/queue.js';
 import { buildApp, DEFAULT_BODY_LIMIT } from './app.js';
+import { type AuthConfig, readAuthConfig } from './auth.js';
 import { type Env, envInt, envText } from './config.js';
 
 export interface ServerConfig {
@@ -60,6 +61,21 @@ export function queueConfig(env: Env): Partial<QueueConfig> {
   };
 }
 
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
+
+/**
+ * Refuse to serve a network without authentication: with no auth configured the service may only
+ * listen on a loopback address (and says so loudly); KEEL_AUTH_DISABLED=1 is an explicit choice.
+ */
+export function checkAuthStartup(host: string, auth: AuthConfig): string | null {
+  if (auth.mode !== 'unconfigured') return null;
+  if (!LOOPBACK.test(host))
+    throw new StartupError(
+      `AUTH_NOT_CONFIGURED: refusing to listen on ${host} without authentication; set KEEL_JWT_SECRET or KEEL_JWT_JWKS_URL, or KEEL_AUTH_DISABLED=1`,
+    );
+  return 'AUTHENTICATION IS NOT CONFIGURED: every request is trusted (loopback only). Set KEEL_JWT_SECRET or KEEL_JWT_JWKS_URL before exposing this service.';
+}
+
 export async function openStore(config: Pick<ServerConfig, 'databaseUrl' | 'dataDir'>): Promise<Database> {
   const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
   await migrate(db);
@@ -70,6 +86,7 @@ export async function startServer(
   env: Env = process.env,
 ): Promise<{ app: FastifyInstance; db: Database; close: () => Promise<void> }> {
   const config = readServerConfig(env);
+  const authWarning = checkAuthStartup(config.host, readAuthConfig(env));
   await loadSolver();
   const db = await openStore(config);
   const queue = await JobQueue.start(db, config.queue);
@@ -81,6 +98,7 @@ export async function startServer(
     bodyLimit: config.bodyLimit,
     logger: { level: config.logLevel },
   });
+  if (authWarning) app.log.warn(authWarning);
   await app.listen({ host: config.host, port: config.port });
   let closing: Promise<void> | null = null;
   const close = () =>

@@ -17,10 +17,11 @@ export interface OperationRecord {
   error_json: string | null;
   request_json: string | null;
   attempts: number;
+  created_by: string | null;
 }
 
 const OPERATION_COLUMNS =
-  'operation_id, tenant_id, operation_type, status, correlation_id, created_at, started_at, finished_at, result_json, error_json, request_json, attempts';
+  'operation_id, tenant_id, operation_type, status, correlation_id, created_at, started_at, finished_at, result_json, error_json, request_json, attempts, created_by';
 
 export async function findOperation(
   db: Queryable,
@@ -70,7 +71,7 @@ export async function getDecisions(db: Queryable, tenant: string, runId: string)
 
 export async function createOperation(q: Queryable, op: OperationRecord): Promise<void> {
   await q.query(
-    `INSERT INTO dpm_async_operations (${OPERATION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+    `INSERT INTO dpm_async_operations (${OPERATION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
     [
       op.operation_id,
       op.tenant_id,
@@ -84,6 +85,7 @@ export async function createOperation(q: Queryable, op: OperationRecord): Promis
       op.error_json,
       op.request_json,
       op.attempts,
+      op.created_by,
     ],
   );
 }

@@ -16,6 +16,8 @@ export interface RunRecord {
   created_at: Date;
   /** The exact JSON text of the result that was served. */
   result_json: string;
+  /** The authenticated caller who created the run, when known. */
+  created_by: string | null;
 }
 
 export interface IdempotencyMapping {
@@ -54,7 +56,7 @@ export interface RunFilters {
 }
 
 const RUN_COLUMNS =
-  'rebalance_run_id, tenant_id, correlation_id, request_hash, idempotency_key, portfolio_id, status, created_at, result_json';
+  'rebalance_run_id, tenant_id, correlation_id, request_hash, idempotency_key, portfolio_id, status, created_at, result_json, created_by';
 
 /**
  * How a recording treats the idempotency key: `claim` records only if the key is still free
@@ -85,6 +87,7 @@ export async function recordRun(
     run.result_json,
     JSON.stringify({ request_hash: run.request_hash }),
     options.artifactJson ?? null,
+    run.created_by,
   ];
   const keyed = options.keyMode !== 'none' && run.idempotency_key !== null;
   const ctes: string[] = [];
@@ -105,7 +108,7 @@ export async function recordRun(
   }
   ctes.push(`run AS (
     INSERT INTO dpm_runs (${RUN_COLUMNS})
-    SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text, $8::timestamptz, $9::text FROM ${gate}
+    SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text, $8::timestamptz, $9::text, $12::text FROM ${gate}
     RETURNING 1)`);
   const edgeSources = keyed
     ? `(VALUES ($3::text, 'CORRELATION_TO_RUN'), ($5::text, 'IDEMPOTENCY_TO_RUN'))`

@@ -82,7 +82,10 @@ describe.each(BACKENDS)('a killed server loses nothing it acknowledged (%s)', (b
     );
     // Kill while calls are still in flight, once some have been acknowledged.
     const exited = new Promise((r) => child.once('exit', r));
-    while (acknowledged.length < 10) await new Promise((r) => setTimeout(r, 5));
+    const settledAll = Promise.all(requests);
+    let finished = false;
+    void settledAll.then(() => (finished = true));
+    while (acknowledged.length < 10 && !finished) await new Promise((r) => setTimeout(r, 5));
     child.kill('SIGKILL');
     await exited;
     await Promise.all(requests);

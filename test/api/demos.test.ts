@@ -43,7 +43,9 @@ describe.each(BACKENDS)('demo pack and concurrency (%s)', (backend) => {
   });
 
   it('32_dpm_supportability_summary_metrics.json → the summary counts the run', async () => {
-    const res = await t.post('/rebalance/simulate', demo('32_dpm_supportability_summary_metrics.json'), { 'Idempotency-Key': 'demo-32' });
+    const res = await t.post('/rebalance/simulate', demo('32_dpm_supportability_summary_metrics.json'), {
+      'Idempotency-Key': 'demo-32',
+    });
     expect(res.status).toBe(200);
     const summary = await t.get('/rebalance/supportability/summary');
     expect(summary.json.run_count).toBeGreaterThanOrEqual(1);

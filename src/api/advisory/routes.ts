@@ -95,6 +95,7 @@ export function advisoryRoutes(app: FastifyInstance, db: Database, clock: () => 
   route(app, {
     ...common,
     method: 'POST',
+    permission: 'proposals:write',
     url: '/rebalance/proposals/simulate',
     summary: 'Simulate an advisory proposal',
     description:
@@ -112,6 +113,7 @@ export function advisoryRoutes(app: FastifyInstance, db: Database, clock: () => 
   route(app, {
     ...common,
     method: 'POST',
+    permission: 'proposals:write',
     url: '/rebalance/proposals/artifact',
     summary: 'Build a proposal artifact',
     description:

@@ -51,6 +51,7 @@ export function operationRoutes(app: FastifyInstance, operations: OperationServi
 
   route(app, {
     method: 'POST',
+    permission: 'rebalance:simulate',
     url: '/rebalance/analyze/async',
     tags: TAG,
     summary: 'Submit a batch what-if analysis',
@@ -78,12 +79,10 @@ export function operationRoutes(app: FastifyInstance, operations: OperationServi
     },
     handler: async ({ request, reply, headers, body }) => {
       if (!gateOpen(env, 'async')) throw notFound(GATES.async.code);
-      const op = await operations.submit(
-        tenantOf(request),
-        body,
-        headers['X-Correlation-Id'],
-        headers['X-Policy-Pack-Id'],
-      );
+      const op = await operations.submit(tenantOf(request), body, headers['X-Correlation-Id'], {
+        policyPackId: headers['X-Policy-Pack-Id'],
+        actor: request.actor ?? null,
+      });
       reply.status(202).header('X-Correlation-Id', op.correlation_id);
       return {
         operation_id: op.operation_id,
@@ -99,6 +98,7 @@ export function operationRoutes(app: FastifyInstance, operations: OperationServi
 
   route(app, {
     method: 'POST',
+    permission: 'rebalance:simulate',
     url: '/rebalance/operations/:operation_id/execute',
     tags: TAG,
     summary: 'Execute a pending operation now',
@@ -127,6 +127,7 @@ export function operationRoutes(app: FastifyInstance, operations: OperationServi
 
   route(app, {
     method: 'GET',
+    permission: 'runs:read',
     url: '/rebalance/operations',
     tags: TAG,
     summary: 'List operations',
@@ -176,6 +177,7 @@ export function operationRoutes(app: FastifyInstance, operations: OperationServi
 
   route(app, {
     method: 'GET',
+    permission: 'runs:read',
     url: '/rebalance/operations/by-correlation/:correlation_id',
     tags: TAG,
     summary: 'Newest operation with a correlation id',
@@ -194,6 +196,7 @@ export function operationRoutes(app: FastifyInstance, operations: OperationServi
 
   route(app, {
     method: 'GET',
+    permission: 'runs:read',
     url: '/rebalance/operations/:operation_id',
     tags: TAG,
     summary: 'Operation by id',

@@ -67,7 +67,7 @@ export class OperationService {
     tenant: string,
     request: AnalyzeRequest,
     correlationHeader: string | undefined,
-    policyPackId?: string,
+    options: { policyPackId?: string; actor?: string | null } = {},
   ): Promise<OperationRecord> {
     await this.purgeExpired();
     const operation: OperationRecord = {
@@ -85,12 +85,13 @@ export class OperationService {
       request_json: stringifyLossless({
         batch_request: request,
         policy_context: {
-          request_policy_pack_id: policyPackId ?? null,
+          request_policy_pack_id: options.policyPackId ?? null,
           tenant_default_policy_pack_id: null,
           tenant_id: tenant,
         },
       })!,
       attempts: 0,
+      created_by: options.actor ?? null,
     };
     const queued = this.mode === 'QUEUED' && this.queue;
     await this.db.transaction(async (tx) => {
@@ -141,7 +142,13 @@ export class OperationService {
         runIdFor: () => newRunId(),
       });
       await this.db.transaction(async (tx) => {
-        await this.dpm.recordBatch(tenant, parsed.value.portfolio_snapshot.portfolio_id, batch, tx);
+        await this.dpm.recordBatch(
+          tenant,
+          parsed.value.portfolio_snapshot.portfolio_id,
+          batch,
+          claimed.created_by,
+          tx,
+        );
         const finished = await finishOperation(tx, operationId, token, {
           status: 'SUCCEEDED',
           result_json: batchJsonText(batch),

@@ -84,6 +84,7 @@ export function runRoutes(app: FastifyInstance, service: DpmService, env: Env): 
 
   route(app, {
     method: 'GET',
+    permission: 'runs:read',
     url: '/rebalance/runs',
     tags: TAG,
     summary: 'List runs',
@@ -128,6 +129,7 @@ export function runRoutes(app: FastifyInstance, service: DpmService, env: Env): 
   ) =>
     route(app, {
       method: 'GET',
+      permission: 'runs:read',
       url,
       tags: TAG,
       summary,
@@ -161,6 +163,7 @@ export function runRoutes(app: FastifyInstance, service: DpmService, env: Env): 
 
   route(app, {
     method: 'GET',
+    permission: 'runs:read',
     url: '/rebalance/runs/idempotency/:idempotency_key',
     tags: TAG,
     summary: 'Idempotency mapping',
@@ -199,6 +202,7 @@ export function runRoutes(app: FastifyInstance, service: DpmService, env: Env): 
 
   route(app, {
     method: 'GET',
+    permission: 'runs:read',
     url: '/rebalance/idempotency/:idempotency_key/history',
     tags: TAG,
     summary: 'Idempotency history',
@@ -223,6 +227,7 @@ export function runRoutes(app: FastifyInstance, service: DpmService, env: Env): 
 
   route(app, {
     method: 'GET',
+    permission: 'runs:read',
     url: '/rebalance/runs/:rebalance_run_id/artifact',
     tags: TAG,
     summary: 'Deterministic run artifact',
@@ -272,6 +277,7 @@ export function runRoutes(app: FastifyInstance, service: DpmService, env: Env): 
   ) =>
     route(app, {
       method: 'GET',
+      permission: 'runs:read',
       url,
       tags: TAG,
       summary,
@@ -335,6 +341,7 @@ export function runRoutes(app: FastifyInstance, service: DpmService, env: Env): 
 
   route(app, {
     method: 'GET',
+    permission: 'runs:read',
     url: '/rebalance/lineage/:entity_id',
     tags: TAG,
     summary: 'Lineage edges of an entity',
@@ -381,6 +388,7 @@ export function runRoutes(app: FastifyInstance, service: DpmService, env: Env): 
 
   route(app, {
     method: 'GET',
+    permission: 'runs:read',
     url: '/rebalance/supportability/summary',
     tags: TAG,
     summary: 'Supportability summary',

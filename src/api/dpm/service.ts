@@ -30,6 +30,8 @@ export const newRunId = () => newId('rr_', 16);
 
 export interface SimulateCall {
   tenant: string;
+  /** The authenticated caller, recorded as the run's creator. */
+  actor: string | null;
   idempotencyKey: string;
   correlationId: string | undefined;
   request: SimulateRequest;
@@ -94,6 +96,7 @@ export class DpmService {
         status: result.status,
         created_at: this.now(),
         result_json: text,
+        created_by: call.actor,
       },
       keyMode: replay ? 'claim' : 'overwrite',
     });
@@ -121,6 +124,7 @@ export class DpmService {
     tenant: string,
     request: AnalyzeRequest,
     correlationId: string | undefined,
+    actor: string | null,
   ): Promise<BatchResult> {
     const batch = analyzeBatch(request, {
       batchRunId: newId('batch_', 16),
@@ -128,11 +132,17 @@ export class DpmService {
       correlationId: correlationId || null,
       runIdFor: () => newRunId(),
     });
-    await this.recordBatch(tenant, request.portfolio_snapshot.portfolio_id, batch);
+    await this.recordBatch(tenant, request.portfolio_snapshot.portfolio_id, batch, actor);
     return batch;
   }
 
-  async recordBatch(tenant: string, portfolioId: string, batch: BatchResult, tx?: Queryable): Promise<void> {
+  async recordBatch(
+    tenant: string,
+    portfolioId: string,
+    batch: BatchResult,
+    actor: string | null,
+    tx?: Queryable,
+  ): Promise<void> {
     await this.purgeExpired();
     const write = async (q: Queryable) => {
       const createdAt = this.now();
@@ -149,6 +159,7 @@ export class DpmService {
             status: result.status,
             created_at: createdAt,
             result_json: resultJsonText(result),
+            created_by: actor,
           },
         });
     };

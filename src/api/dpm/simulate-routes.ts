@@ -11,6 +11,7 @@ import type { DpmService } from './service.js';
 export function simulateRoutes(app: FastifyInstance, service: DpmService): void {
   route(app, {
     method: 'POST',
+    permission: 'rebalance:simulate',
     url: '/rebalance/simulate',
     tags: ['DPM rebalance'],
     summary: 'Simulate a rebalance',
@@ -29,6 +30,7 @@ export function simulateRoutes(app: FastifyInstance, service: DpmService): void 
     handler: async ({ request, headers, body }) =>
       service.simulate({
         tenant: tenantOf(request),
+        actor: request.actor ?? null,
         idempotencyKey: headers['Idempotency-Key'],
         correlationId: headers['X-Correlation-Id'],
         request: body,
@@ -37,6 +39,7 @@ export function simulateRoutes(app: FastifyInstance, service: DpmService): void 
 
   route(app, {
     method: 'POST',
+    permission: 'rebalance:simulate',
     url: '/rebalance/analyze',
     tags: ['DPM rebalance'],
     summary: 'Batch what-if analysis',
@@ -51,6 +54,8 @@ export function simulateRoutes(app: FastifyInstance, service: DpmService): void 
       422: { description: 'Invalid shared payload or scenario map.', schema: validationErrorBody },
     },
     handler: async ({ request, headers, body }) =>
-      service.batchJson(await service.analyze(tenantOf(request), body, headers['X-Correlation-Id'])),
+      service.batchJson(
+        await service.analyze(tenantOf(request), body, headers['X-Correlation-Id'], request.actor ?? null),
+      ),
   });
 }

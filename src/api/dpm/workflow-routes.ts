@@ -12,7 +12,7 @@ import { getDecisions } from '../../store/dpm-operations.js';
 import { getMapping, getRun, getRunByCorrelation, type RunRecord } from '../../store/dpm-runs.js';
 import { appendDecision, latestDecision, listDecisions } from '../../store/dpm-workflow.js';
 import { type Env, GATES, gateOpen } from '../config.js';
-import { conflict, notFound } from '../errors.js';
+import { conflict, HttpError, invalid, notFound } from '../errors.js';
 import { route } from '../route.js';
 import { tenantOf } from '../tenancy.js';
 import { timeBound } from '../time.js';
@@ -65,7 +65,12 @@ export const actionBody = z.object({
     .string()
     .min(1)
     .max(256)
-    .meta({ description: 'Who decides.', examples: ['reviewer_001'] }),
+    .optional()
+    .meta({
+      description:
+        'Who decides. With authentication on it is taken from the token (a different value is 403); without, it is required.',
+      examples: ['reviewer_001'],
+    }),
 });
 
 const decisionSchema = z.record(z.string(), z.unknown()).meta({ description: 'A workflow decision.' });
@@ -137,6 +142,7 @@ export function workflowRoutes(app: FastifyInstance, service: DpmService, env: E
   for (const [base, params, resolve, label] of resolvers) {
     route(app, {
       method: 'GET',
+      permission: 'runs:read',
       url: `${base}/workflow`,
       tags: TAG,
       summary: `Workflow state of a run, by ${label}`,
@@ -155,6 +161,7 @@ export function workflowRoutes(app: FastifyInstance, service: DpmService, env: E
 
     route(app, {
       method: 'POST',
+      permission: 'workflow:decide',
       url: `${base}/workflow/actions`,
       tags: TAG,
       summary: `Approve, reject or request changes on a run, by ${label}`,
@@ -177,6 +184,12 @@ export function workflowRoutes(app: FastifyInstance, service: DpmService, env: E
       handler: async ({ request, params: p, headers, body }) => {
         await requireWorkflow();
         const tenant = tenantOf(request);
+        const tokenActor = request.actor ?? null;
+        if (tokenActor && body.actor_id !== undefined && body.actor_id !== tokenActor)
+          throw new HttpError(403, 'ACTOR_MISMATCH: actor_id must be the authenticated user');
+        const actor = tokenActor ?? body.actor_id;
+        if (!actor)
+          throw invalid([{ type: 'missing', loc: ['body', 'actor_id'], msg: 'Field required', input: null }]);
         return db.transaction(async (tx) => {
           const run = await resolve(tx, request, p as Record<string, string>);
           await tx.query('SELECT 1 FROM dpm_runs WHERE rebalance_run_id = $1 FOR UPDATE', [
@@ -187,13 +200,16 @@ export function workflowRoutes(app: FastifyInstance, service: DpmService, env: E
             throw conflict('DPM_WORKFLOW_NOT_REQUIRED_FOR_RUN_STATUS');
           if (!TRANSITIONS[current.workflow_status][body.action])
             throw conflict('DPM_WORKFLOW_INVALID_TRANSITION');
+          // Four eyes: whoever created the run cannot approve it.
+          if (body.action === 'APPROVE' && run.created_by !== null && run.created_by === actor)
+            throw new HttpError(403, 'FOUR_EYES_VIOLATION: the creator of a run cannot approve it');
           const decision: DecisionRecord = {
             decision_id: newId('dwd_', 12),
             run_id: run.rebalance_run_id,
             action: body.action,
             reason_code: body.reason_code,
             comment: body.comment,
-            actor_id: body.actor_id,
+            actor_id: actor,
             decided_at: service.now(),
             correlation_id: headers['X-Correlation-Id'] || 'c_none',
           };
@@ -205,6 +221,7 @@ export function workflowRoutes(app: FastifyInstance, service: DpmService, env: E
 
     route(app, {
       method: 'GET',
+      permission: 'runs:read',
       url: `${base}/workflow/history`,
       tags: TAG,
       summary: `Workflow decisions of a run, oldest first, by ${label}`,
@@ -230,6 +247,7 @@ export function workflowRoutes(app: FastifyInstance, service: DpmService, env: E
 
   route(app, {
     method: 'GET',
+    permission: 'runs:read',
     url: '/rebalance/workflow/decisions',
     tags: TAG,
     summary: 'List workflow decisions',
@@ -273,6 +291,7 @@ export function workflowRoutes(app: FastifyInstance, service: DpmService, env: E
 
   route(app, {
     method: 'GET',
+    permission: 'runs:read',
     url: '/rebalance/workflow/decisions/by-correlation/:correlation_id',
     tags: TAG,
     summary: 'Workflow decisions of the run with this correlation id',

@@ -97,6 +97,13 @@ CREATE INDEX dpm_decisions_run ON dpm_workflow_decisions (tenant_id, run_id, dec
 CREATE INDEX dpm_decisions_decided ON dpm_workflow_decisions (tenant_id, decided_at DESC, decision_id DESC);
 `;
 
+/** Who created a run or an operation, for four-eyes checks on approvals. */
+const CREATED_BY = `
+ALTER TABLE dpm_runs ADD COLUMN created_by TEXT;
+ALTER TABLE dpm_async_operations ADD COLUMN created_by TEXT;
+`;
+
 export const DPM_MIGRATIONS: Migration[] = [
   { namespace: 'dpm', version: '0001', name: 'baseline', sql: BASELINE },
+  { namespace: 'dpm', version: '0002', name: 'created_by', sql: CREATED_BY },
 ];
