@@ -3,6 +3,7 @@
  * (spec 30 §5, §11). Writers live with the async and workflow features.
  */
 import type { Queryable } from './database.js';
+import { keysetPage, type Page } from './keyset.js';
 
 export interface OperationRecord {
   operation_id: string;
@@ -155,33 +156,21 @@ export async function listOperations(
   filters: OperationFilters,
   limit: number,
   cursor?: string,
-): Promise<{ items: OperationRecord[]; next_cursor: string | null }> {
-  const where = ['tenant_id = $1'];
-  const params: unknown[] = [tenant];
-  const add = (clause: string, value: unknown) => {
-    params.push(value);
-    where.push(clause.replace('?', `$${params.length}`));
-  };
-  if (filters.from) add('created_at >= ?', filters.from);
-  if (filters.to) add('created_at <= ?', filters.to);
-  if (filters.operation_type !== undefined) add('operation_type = ?', filters.operation_type);
-  if (filters.status !== undefined) add('status = ?', filters.status);
-  if (filters.correlation_id !== undefined) add('correlation_id = ?', filters.correlation_id);
-  if (cursor !== undefined) {
-    const anchor = await q.query<{ created_at: Date }>(
-      'SELECT created_at FROM dpm_async_operations WHERE tenant_id = $1 AND operation_id = $2',
-      [tenant, cursor],
-    );
-    if (!anchor[0]) return { items: [], next_cursor: null };
-    params.push(anchor[0].created_at, cursor);
-    where.push(`(created_at, operation_id) < ($${params.length - 1}, $${params.length})`);
-  }
-  params.push(limit + 1);
-  const rows = await q.query<OperationRecord>(
-    `SELECT ${OPERATION_COLUMNS} FROM dpm_async_operations WHERE ${where.join(' AND ')}
-     ORDER BY created_at DESC, operation_id DESC LIMIT $${params.length}`,
-    params,
-  );
-  const items = rows.slice(0, limit);
-  return { items, next_cursor: rows.length > limit ? items[items.length - 1]!.operation_id : null };
+): Promise<Page<OperationRecord>> {
+  return keysetPage<OperationRecord>(q, {
+    table: 'dpm_async_operations',
+    columns: OPERATION_COLUMNS,
+    timeColumn: 'created_at',
+    idColumn: 'operation_id',
+    tenant,
+    filters: [
+      ['created_at >= ?', filters.from],
+      ['created_at <= ?', filters.to],
+      ['operation_type = ?', filters.operation_type],
+      ['status = ?', filters.status],
+      ['correlation_id = ?', filters.correlation_id],
+    ],
+    limit,
+    cursor,
+  });
 }

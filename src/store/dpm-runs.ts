@@ -4,6 +4,9 @@
  * Every query is scoped to a tenant. Timestamps are `Date`s here and ISO text at the edge.
  */
 import type { Database, Queryable } from './database.js';
+import { keysetPage, type Page } from './keyset.js';
+
+export type { Page } from './keyset.js';
 
 export interface RunRecord {
   rebalance_run_id: string;
@@ -40,11 +43,6 @@ export interface LineageEdge {
   target_entity_id: string;
   created_at: Date;
   metadata_json: string;
-}
-
-export interface Page<T> {
-  items: T[];
-  next_cursor: string | null;
 }
 
 export interface RunFilters {
@@ -214,35 +212,22 @@ export async function listRuns(
   limit: number,
   cursor?: string,
 ): Promise<Page<RunRecord>> {
-  const where = ['tenant_id = $1'];
-  const params: unknown[] = [tenant];
-  const add = (clause: string, value: unknown) => {
-    params.push(value);
-    where.push(clause.replace('?', `$${params.length}`));
-  };
-  if (filters.from) add('created_at >= ?', filters.from);
-  if (filters.to) add('created_at <= ?', filters.to);
-  if (filters.status !== undefined) add('status = ?', filters.status);
-  if (filters.request_hash !== undefined) add('request_hash = ?', filters.request_hash);
-  if (filters.portfolio_id !== undefined) add('portfolio_id = ?', filters.portfolio_id);
-  if (cursor !== undefined) {
-    // Keyset pagination: continue after the cursor row; an unknown cursor gives an empty page (Q-S16).
-    const anchor = await db.query<{ created_at: Date }>(
-      'SELECT created_at FROM dpm_runs WHERE tenant_id = $1 AND rebalance_run_id = $2',
-      [tenant, cursor],
-    );
-    if (!anchor[0]) return { items: [], next_cursor: null };
-    params.push(anchor[0].created_at, cursor);
-    where.push(`(created_at, rebalance_run_id) < ($${params.length - 1}, $${params.length})`);
-  }
-  params.push(limit + 1);
-  const rows = await db.query<RunRecord>(
-    `SELECT ${RUN_COLUMNS} FROM dpm_runs WHERE ${where.join(' AND ')}
-     ORDER BY created_at DESC, rebalance_run_id DESC LIMIT $${params.length}`,
-    params,
-  );
-  const items = rows.slice(0, limit);
-  return { items, next_cursor: rows.length > limit ? items[items.length - 1]!.rebalance_run_id : null };
+  return keysetPage<RunRecord>(db, {
+    table: 'dpm_runs',
+    columns: RUN_COLUMNS,
+    timeColumn: 'created_at',
+    idColumn: 'rebalance_run_id',
+    tenant,
+    filters: [
+      ['created_at >= ?', filters.from],
+      ['created_at <= ?', filters.to],
+      ['status = ?', filters.status],
+      ['request_hash = ?', filters.request_hash],
+      ['portfolio_id = ?', filters.portfolio_id],
+    ],
+    limit,
+    cursor,
+  });
 }
 
 export async function getMapping(

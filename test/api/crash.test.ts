@@ -4,40 +4,14 @@
  * run must be whole (its idempotency mapping, history row and lineage edges), because each
  * recording is one transaction.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/store/database.js';
 import { readFixtureText } from '../support/fixtures.js';
+import { serveKeel, stopKeel } from '../support/process.js';
 import { BACKENDS, openTestStore, type TestStore } from '../support/store.js';
-
-const BIN = fileURLToPath(new URL('../../bin/keel.js', import.meta.url));
-
-function startServer(env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'serve'], {
-      env: { ...process.env, ...env, PORT: '0', LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 20_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /listening at http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ child, port: Number(match[1]) });
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited ${code}: ${out}`));
-    });
-  });
-}
 
 const body = (i: number) =>
   readFixtureText('demo', '01_standard_drift.json').replace(
@@ -62,7 +36,7 @@ describe.each(BACKENDS)('a killed server loses nothing it acknowledged (%s)', (b
       dataDir = mkdtempSync(join(tmpdir(), 'keel-crash-'));
       env = { KEEL_DATA_DIR: dataDir, DATABASE_URL: '' };
     }
-    const { child, port } = await startServer(env);
+    const { child, port } = await serveKeel(env);
     const acknowledged: string[] = [];
     const requests = Array.from({ length: 120 }, (_, i) =>
       fetch(`http://127.0.0.1:${port}/rebalance/simulate`, {
@@ -92,12 +66,10 @@ describe.each(BACKENDS)('a killed server loses nothing it acknowledged (%s)', (b
     expect(acknowledged.length).toBeLessThan(120);
 
     // Restart on the same store and inspect it.
-    const again = await startServer(env);
+    const again = await serveKeel(env);
     const health = await fetch(`http://127.0.0.1:${again.port}/health/ready`);
     expect(health.status).toBe(200);
-    const stopped = new Promise((r) => again.child.once('exit', r));
-    again.child.kill('SIGTERM');
-    await stopped;
+    await stopKeel(again.child);
 
     const db = backend === 'postgres' ? store!.db : await openDatabase({ dataDir: dataDir! });
     try {

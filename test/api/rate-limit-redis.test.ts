@@ -2,49 +2,21 @@
  * Rate limits shared through Redis: two server processes, one tenant, one budget. Runs when
  * KEEL_TEST_REDIS_URL is set (.ci/run sets it to this machine's Redis).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readFixtureText } from '../support/fixtures.js';
+import { serveKeel, stopKeel } from '../support/process.js';
 
 const REDIS_URL = process.env.KEEL_TEST_REDIS_URL;
-const BIN = fileURLToPath(new URL('../../bin/keel.js', import.meta.url));
-
-async function start(dataDir: string): Promise<{ child: ChildProcess; port: number }> {
-  const probe = createServer();
-  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
-  const port = (probe.address() as { port: number }).port;
-  await new Promise((r) => probe.close(r));
-  const child = spawn(process.execPath, [BIN, 'serve'], {
-    env: { ...process.env, PORT: String(port), KEEL_DATA_DIR: dataDir, DATABASE_URL: '', KEEL_AUTH_DISABLED: '1', REDIS_URL: REDIS_URL!, KEEL_RATE_LIMIT_WRITE_PER_MINUTE: '5', LOG_LEVEL: 'warn' },
-    stdio: 'ignore',
-  });
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/health/ready`)).ok) return { child, port };
-    } catch {
-      // starting
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('server did not start');
-}
-
 describe.runIf(REDIS_URL)('rate limits shared through Redis', () => {
   const dirs: string[] = [];
   const children: ChildProcess[] = [];
   afterAll(async () => {
-    for (const c of children) {
-      const exited = new Promise((r) => c.once('exit', r));
-      c.kill('SIGTERM');
-      await exited;
-    }
+    for (const c of children) await stopKeel(c);
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
 
@@ -53,7 +25,14 @@ describe.runIf(REDIS_URL)('rate limits shared through Redis', () => {
     for (let i = 0; i < 2; i++) {
       const dir = mkdtempSync(join(tmpdir(), 'keel-rl-'));
       dirs.push(dir);
-      const s = await start(dir);
+      const s = await serveKeel({
+        KEEL_DATA_DIR: dir,
+        DATABASE_URL: '',
+        KEEL_AUTH_DISABLED: '1',
+        REDIS_URL: REDIS_URL!,
+        KEEL_RATE_LIMIT_WRITE_PER_MINUTE: '5',
+        LOG_LEVEL: 'warn',
+      });
       children.push(s.child);
       servers.push(s);
     }

@@ -3,12 +3,9 @@
  * finishes none twice after a restart; two `keel worker` processes share 200 jobs with no job
  * done twice.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OperationService } from '../../src/api/dpm/operations.js';
 import { DpmService } from '../../src/api/dpm/service.js';
@@ -18,58 +15,14 @@ import { JobQueue } from '../../src/jobs/queue.js';
 import { openDatabase, type Database } from '../../src/store/database.js';
 import { generateRequest } from '../../src/tools/generate-request.js';
 import { readFixture } from '../support/fixtures.js';
+import { serveKeel, spawnKeel, stopKeel } from '../support/process.js';
 import { BACKENDS, openTestStore, type TestStore } from '../support/store.js';
 
-const BIN = fileURLToPath(new URL('../../bin/keel.js', import.meta.url));
 const QUEUE_ENV = {
   KEEL_JOB_TIMEOUT_SECONDS: '3',
   KEEL_QUEUE_MAINTENANCE_SECONDS: '1',
   KEEL_JOB_RETRY_DELAY_SECONDS: '1',
   LOG_LEVEL: 'info',
-};
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
-}
-
-function spawnKeel(
-  args: string[],
-  env: Record<string, string>,
-): { child: ChildProcess; output: () => string } {
-  let out = '';
-  const child = spawn(process.execPath, [BIN, ...args], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-  return { child, output: () => out };
-}
-
-async function serve(env: Record<string, string>) {
-  const port = await freePort();
-  const proc = spawnKeel(['serve'], { ...env, PORT: String(port) });
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/health/ready`)).ok) return { ...proc, port };
-    } catch {
-      // starting
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`server did not start: ${proc.output()}`);
-}
-
-const stop = async (child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM') => {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill(signal);
-  await exited;
 };
 
 /** Operations and, per operation, how many scenario runs were recorded. */
@@ -111,7 +64,7 @@ describe.each(BACKENDS)('queue across processes (%s)', (backend) => {
         d: { options: base.options },
       },
     });
-    const first = await serve({ ...env, KEEL_WORKER_CONCURRENCY: '2' });
+    const first = await serveKeel({ ...env, KEEL_WORKER_CONCURRENCY: '2' });
     const accepted: string[] = [];
     for (let i = 0; i < 30; i++) {
       const res = await fetch(`http://127.0.0.1:${first.port}/rebalance/analyze/async`, {
@@ -122,9 +75,9 @@ describe.each(BACKENDS)('queue across processes (%s)', (backend) => {
       expect(res.status).toBe(202);
       accepted.push(((await res.json()) as { operation_id: string }).operation_id);
     }
-    await stop(first.child, 'SIGKILL');
+    await stopKeel(first.child, 'SIGKILL');
 
-    const second = await serve({ ...env, KEEL_WORKER_CONCURRENCY: '2' });
+    const second = await serveKeel({ ...env, KEEL_WORKER_CONCURRENCY: '2' });
     const db = backend === 'postgres' ? store!.db : null;
     const statusOf = async (id: string) =>
       (
@@ -139,7 +92,7 @@ describe.each(BACKENDS)('queue across processes (%s)', (backend) => {
       if (statuses.every((s) => s === 'SUCCEEDED' || s === 'FAILED')) break;
       await new Promise((r) => setTimeout(r, 250));
     }
-    await stop(second.child);
+    await stopKeel(second.child);
     expect(statuses).toEqual(accepted.map(() => 'SUCCEEDED'));
     const inspect = db ?? (await openDatabase({ dataDir: dataDir! }));
     try {
@@ -187,7 +140,7 @@ describe.each(BACKENDS)('queue across processes (%s)', (backend) => {
           if (done === 200) break;
           await new Promise((r) => setTimeout(r, 250));
         }
-        await Promise.all(workers.map((w) => stop(w.child)));
+        await Promise.all(workers.map((w) => stopKeel(w.child)));
         expect(done).toBe(200);
         const report = await operationReport(workerStore.db, ids);
         expect(report.every((r) => r.status === 'SUCCEEDED' && r.runs === 1)).toBe(true);

@@ -71,7 +71,10 @@ export interface ProjectionProblem {
 }
 
 export type ProjectionOutcome =
-  { kind: 'OPTIMAL'; weights: number[] } | { kind: 'INFEASIBLE' } | { kind: 'ERROR'; reason: string };
+  /** `via`: the presentation that produced the certified answer (see ATTEMPTS). */
+  | { kind: 'OPTIMAL'; weights: number[]; via: string }
+  | { kind: 'INFEASIBLE' }
+  | { kind: 'ERROR'; reason: string };
 
 const SOLVE_OPTIONS = {
   output_flag: false,
@@ -146,15 +149,21 @@ export function solveProjection(problem: ProjectionProblem): ProjectionOutcome {
   if (!highs) return { kind: 'ERROR', reason: 'solver not loaded' };
   const failures: string[] = [];
   for (const attempt of ATTEMPTS) {
-    const outcome = solveOnce(highs, problem, attempt);
-    if (outcome.kind !== 'ERROR') return outcome;
     const variant = `${attempt.formulation}${attempt.reversed ? '/reversed' : ''}${attempt.tieBreak ? '/tie-break' : ''}`;
-    failures.push(`${variant}: ${outcome.reason}`);
+    const outcome = solveOnce(highs, problem, attempt);
+    if (outcome === 'INFEASIBLE') return { kind: 'INFEASIBLE' };
+    if (Array.isArray(outcome)) return { kind: 'OPTIMAL', weights: outcome, via: variant };
+    failures.push(`${variant}: ${outcome}`);
   }
   return { kind: 'ERROR', reason: failures.join('; ') };
 }
 
-function solveOnce(highs: Highs, problem: ProjectionProblem, attempt: Attempt): ProjectionOutcome {
+/** The weights, `INFEASIBLE`, or why the attempt failed. */
+function solveOnce(
+  highs: Highs,
+  problem: ProjectionProblem,
+  attempt: Attempt,
+): number[] | 'INFEASIBLE' | string {
   const { formulation, scale } = attempt;
   const order = Array.from({ length: problem.target.length }, (_, i) => i);
   if (attempt.reversed) order.reverse();
@@ -165,7 +174,7 @@ function solveOnce(highs: Highs, problem: ProjectionProblem, attempt: Attempt): 
   try {
     solution = highs.solve(lpText({ ...problem, target }, formulation, scale, order), SOLVE_OPTIONS);
   } catch (error) {
-    return { kind: 'ERROR', reason: `HiGHS failed: ${(error as Error).message}` };
+    return `HiGHS failed: ${(error as Error).message}`;
   }
   switch (solution.Status) {
     case 'Optimal':
@@ -174,9 +183,9 @@ function solveOnce(highs: Highs, problem: ProjectionProblem, attempt: Attempt): 
     // Presolve may not separate the two; the objective is strictly convex and bounded below,
     // so this model cannot be unbounded.
     case 'Primal infeasible or unbounded':
-      return { kind: 'INFEASIBLE' };
+      return 'INFEASIBLE';
     default:
-      return { kind: 'ERROR', reason: `model status ${solution.Status}` };
+      return `model status ${solution.Status}`;
   }
   const weights = problem.target.map((_, i) => {
     const column = solution.Columns[weightVar(i)] as { Primal?: number } | undefined;
@@ -191,8 +200,7 @@ function solveOnce(highs: Highs, problem: ProjectionProblem, attempt: Attempt): 
     groups: problem.groups.map((_, k) => dual(groupRow(k))),
   };
   const failure = kktFailure(problem, weights, multipliers);
-  if (failure) return { kind: 'ERROR', reason: `answer not optimal (${failure})` };
-  return { kind: 'OPTIMAL', weights };
+  return failure ? `answer not optimal (${failure})` : weights;
 }
 
 // Generated names only: instrument ids never reach the LP text.
