@@ -31,7 +31,7 @@ function measure(fn, { minRuns, minMs }) {
 export function engineBench() {
   const rows = [];
   for (const positions of [10, 100, 1_000, 10_000]) {
-    const body = generateRequest({ positions, seed: 7, constraints: true, mixedShelf: true });
+    const body = generateRequest({ positions, seed: 7, constraints: true });
     const parsed = validate(simulateRequestSchema, body);
     if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors.slice(0, 3)));
     const budget = positions >= 10_000 ? { minRuns: 5, minMs: 3_000 } : { minRuns: 20, minMs: 2_000 };

@@ -51,10 +51,12 @@ async function start(env) {
 export async function httpBench({ duration = 15, connections = 16, databaseUrl, workers = 1 } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'keel-bench-'));
   const schema = `keel_bench_${process.pid}_${Date.now()}`;
+  // Rate limits off: the benchmark measures throughput, not the per-tenant budget.
+  const common = { KEEL_RATE_LIMIT_WRITE_PER_MINUTE: '0', KEEL_RATE_LIMIT_READ_PER_MINUTE: '0', KEEL_AUTH_DISABLED: '1', LOG_LEVEL: 'warn' };
   const env = databaseUrl
     ? { DATABASE_URL: await freshSchema(databaseUrl, schema), KEEL_WORKERS: String(workers) }
     : { KEEL_DATA_DIR: dataDir, DATABASE_URL: '', KEEL_WORKERS: '1' };
-  const { child, port } = await start(env);
+  const { child, port } = await start({ ...common, ...env });
   const body = JSON.stringify(generateRequest({ positions: 20, seed: 11, constraints: true }));
   let n = 0;
   try {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simulateRequestSchema } from '../../src/contracts/dpm-request.js';
 import { validate } from '../../src/contracts/parse.js';
 import { simulateRebalance } from '../../src/engine/pipeline.js';
+import { solveProjection } from '../../src/engine/targets/highs-qp.js';
 import { isSolverLoaded, loadSolver, unloadSolver } from '../../src/engine/targets/solver.js';
 import type { RebalanceResult, TargetMethodComparison } from '../../src/engine/types.js';
 import { readFixtureText } from '../support/fixtures.js';
@@ -143,6 +144,20 @@ describe('SOLVER targets (spec 10 §8)', () => {
     const result = run(request({ A: '0.5', B: '0.5', C: '0.5' }, instruments, SOLVER));
     expect(result.status).toBe('READY'); // Q-M17: cutting weights never asks for review
     expect(finalWeights(result)).toEqual({ A: '0.3333', B: '0.3333', C: '0.3333' });
+  });
+
+  it('solves a degenerate projection (equal targets, binding caps) to the exact answer', () => {
+    const instruments: Instrument[] = [{ id: 'A' }, { id: 'B' }, { id: 'C' }, { id: 'D' }];
+    const result = run(
+      request({ A: '0.05', B: '0.05', C: '0.5', D: '0.5' }, instruments, {
+        ...SOLVER,
+        single_position_max_weight: '0.45',
+        cash_band_min_weight: '0.05',
+        cash_band_max_weight: '0.7',
+      }),
+    );
+    expect(result.diagnostics.warnings).toEqual([]);
+    expect(finalWeights(result)).toEqual({ A: '0.0250', B: '0.0250', C: '0.4500', D: '0.4500' });
   });
 
   it('solves a 120-instrument model with a binding group cap', () => {
@@ -367,6 +382,70 @@ describe('SOLVER targets (spec 10 §8)', () => {
       expect(result.target.targets).toEqual([]);
       expect(result.diagnostics.warnings).toEqual(['SOLVER_ERROR']);
     });
+  });
+});
+
+describe('HiGHS projection back-end', () => {
+  const close = (actual: number[], expected: number[]) =>
+    actual.forEach((x, i) => expect(Math.abs(x - expected[i]!)).toBeLessThan(1e-9));
+
+  it('certifies the answer and falls back to another presentation on a degenerate problem', () => {
+    // Equal targets with the caps binding: HiGHS's active-set solver fails on the first
+    // presentation (SLACK) of this problem; the RESIDUAL formulation solves it.
+    const outcome = solveProjection({
+      target: [0.05, 0.05, 0.5, 0.5],
+      investedMin: 0.3,
+      investedMax: 0.95,
+      upper: 0.45,
+      groups: [],
+    });
+    if (outcome.kind !== 'OPTIMAL') throw new Error(JSON.stringify(outcome));
+    close(outcome.weights, [0.025, 0.025, 0.45, 0.45]);
+    expect(outcome.via).not.toBe('SLACK');
+  });
+
+  it('is exact to ~1e-10 where the answer needs many active-set steps', () => {
+    // Σ ≤ 1.1 and one cap binding: w = clip(m − 0.19, 0, 0.45).
+    const outcome = solveProjection({
+      target: [0.3, 0.65, 0.3, 0.55, 0.2, 0.25],
+      investedMin: 0.5,
+      investedMax: 1.1,
+      upper: 0.45,
+      groups: [],
+    });
+    if (outcome.kind !== 'OPTIMAL') throw new Error(JSON.stringify(outcome));
+    close(outcome.weights, [0.11, 0.45, 0.11, 0.36, 0.01, 0.06]);
+  });
+
+  it('solves group rows with the same multipliers as the cash band', () => {
+    // §7.2 two-key probe, solver style: TECH (x0) ≤ 0.3 and US (x0, x1) ≤ 0.5 both bind.
+    const outcome = solveProjection({
+      target: [0.5, 0.3, 0.2],
+      investedMin: 0,
+      investedMax: 1,
+      upper: null,
+      groups: [
+        { members: [0, 1], max: 0.5 },
+        { members: [0], max: 0.3 },
+      ],
+    });
+    if (outcome.kind !== 'OPTIMAL') throw new Error(JSON.stringify(outcome));
+    close(outcome.weights, [0.3, 0.2, 0.2]);
+  });
+
+  it('reports an empty feasible set as INFEASIBLE', () => {
+    expect(
+      solveProjection({ target: [0.5, 0.5], investedMin: 0.6, investedMax: 1, upper: 0.25, groups: [] }),
+    ).toEqual({ kind: 'INFEASIBLE' });
+    expect(
+      solveProjection({
+        target: [0.5],
+        investedMin: 0,
+        investedMax: 1,
+        upper: null,
+        groups: [{ members: [0], max: -0.1 }],
+      }),
+    ).toEqual({ kind: 'INFEASIBLE' });
   });
 });
 

@@ -179,9 +179,9 @@ function solveOnce(
   switch (solution.Status) {
     case 'Optimal':
       break;
+    // Presolve may not separate infeasible from unbounded; the objective is strictly convex and
+    // bounded below, so this model cannot be unbounded.
     case 'Infeasible':
-    // Presolve may not separate the two; the objective is strictly convex and bounded below,
-    // so this model cannot be unbounded.
     case 'Primal infeasible or unbounded':
       return 'INFEASIBLE';
     default:

@@ -40,7 +40,6 @@ const SOLVER_WEIGHT_PLACES = 4;
 const BLOCKED: Stage3Outcome = { status: 'BLOCKED', blocked: true };
 
 interface GroupRow {
-  key: string;
   max: Dec;
   /** Indices into T of the buyable members. */
   members: number[];
@@ -86,7 +85,9 @@ export function solverTargets(
 
   let weights: number[];
   if (isFeasible(m, investedMin, investedMax, cap, rows)) {
-    // The projection of a feasible point is the point itself: no solve needed.
+    // The projection of a feasible point is the point itself: no solve needed. (HiGHS's
+    // active-set solver is slowest exactly here, ~n iterations from a vertex, and would return
+    // the same point to ~1e-10.)
     weights = m.map(toFloat);
   } else {
     const problem: ProjectionProblem = {
@@ -132,7 +133,7 @@ function groupRows(
     const members = T.flatMap((k, i) => (isMember(shelf, k, key) ? [i] : []));
     const lockedWeight = lockedGroupWeight(universe, shelf, key);
     if (members.length === 0 && isZero(lockedWeight)) continue;
-    rows.push({ key, max: options.group_constraints[key]!.max_weight, members, lockedWeight });
+    rows.push({ max: options.group_constraints[key]!.max_weight, members, lockedWeight });
   }
   return rows;
 }
