@@ -2,7 +2,7 @@
  * Tax awareness (spec 11 §4): HIFO lot selection under a run-level realised-gains budget.
  * Budget state is shared across instruments and consumed in trace order.
  */
-import type { Position, Price } from '../contracts/dpm-request.js';
+import type { Position, Price, TaxLot } from '../contracts/dpm-request.js';
 import {
   abs,
   add,
@@ -24,6 +24,26 @@ import { compareCodePoints } from './ordering.js';
 import type { DataQuality, TaxImpact } from './types.js';
 
 const BUDGET_SNAP = dec('1e-10');
+
+export interface CostedLot {
+  lot: Pick<TaxLot, 'lot_id' | 'purchase_date' | 'quantity'>;
+  /** Unit cost in the instrument's price currency. */
+  cost: Dec;
+}
+
+/**
+ * HIFO order, in place: (cost, purchase_date, lot_id) descending — highest cost first, then the
+ * later purchase date, then the greater lot id (the reference's order, QUIRK Q6); fully equal
+ * lots keep their input order.
+ */
+export function hifoOrder<T extends CostedLot>(lots: T[]): T[] {
+  return lots.sort(
+    (a, b) =>
+      cmp(b.cost, a.cost) ||
+      compareCodePoints(b.lot.purchase_date, a.lot.purchase_date) ||
+      compareCodePoints(b.lot.lot_id, a.lot.lot_id),
+  );
+}
 
 export class TaxBudget {
   private used = ZERO;
@@ -59,13 +79,7 @@ export class TaxBudget {
       }
       costed.push({ lot, cost: mul(amount, lotRate) });
     }
-    // HIFO: (cost, purchase_date, lot_id) descending; equal tuples keep input order (Q6).
-    costed.sort(
-      (a, b) =>
-        cmp(b.cost, a.cost) ||
-        compareCodePoints(b.lot.purchase_date, a.lot.purchase_date) ||
-        compareCodePoints(b.lot.lot_id, a.lot.lot_id),
-    );
+    hifoOrder(costed);
 
     let remaining = requested;
     let allowed = ZERO;
