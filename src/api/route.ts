@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { documentSchema } from '../contracts/field-docs.js';
 import { type FieldError, toFieldErrors } from '../contracts/primitives.js';
 import { type Permission, requirePermission } from './auth.js';
 import { invalid } from './errors.js';
@@ -49,7 +50,7 @@ const jsonSchema = (schema: z.ZodType) => {
     io: 'input',
     unrepresentable: 'any',
   }) as Record<string, unknown>;
-  return rest;
+  return documentSchema(rest) as Record<string, unknown>;
 };
 
 /** Fastify lower-cases header names; the schema (and error `loc`) uses their canonical case. */
