@@ -178,32 +178,27 @@ export async function getRun(db: Queryable, tenant: string, runId: string): Prom
   return rows[0] ?? null;
 }
 
-/** Newest run with this correlation id (docs/decisions/0005). */
-export async function getRunByCorrelation(
+/** Newest run (by created_at, then id) whose `column` equals `value`. */
+async function newestRunWhere(
   db: Queryable,
   tenant: string,
-  correlationId: string,
+  column: 'correlation_id' | 'request_hash',
+  value: string,
 ): Promise<RunRecord | null> {
   const rows = await db.query<RunRecord>(
-    `SELECT ${RUN_COLUMNS} FROM dpm_runs WHERE tenant_id = $1 AND correlation_id = $2
+    `SELECT ${RUN_COLUMNS} FROM dpm_runs WHERE tenant_id = $1 AND ${column} = $2
      ORDER BY created_at DESC, rebalance_run_id DESC LIMIT 1`,
-    [tenant, correlationId],
+    [tenant, value],
   );
   return rows[0] ?? null;
 }
 
-export async function getRunByRequestHash(
-  db: Queryable,
-  tenant: string,
-  requestHash: string,
-): Promise<RunRecord | null> {
-  const rows = await db.query<RunRecord>(
-    `SELECT ${RUN_COLUMNS} FROM dpm_runs WHERE tenant_id = $1 AND request_hash = $2
-     ORDER BY created_at DESC, rebalance_run_id DESC LIMIT 1`,
-    [tenant, requestHash],
-  );
-  return rows[0] ?? null;
-}
+/** Newest run with this correlation id (docs/decisions/0005). */
+export const getRunByCorrelation = (db: Queryable, tenant: string, correlationId: string) =>
+  newestRunWhere(db, tenant, 'correlation_id', correlationId);
+
+export const getRunByRequestHash = (db: Queryable, tenant: string, requestHash: string) =>
+  newestRunWhere(db, tenant, 'request_hash', requestHash);
 
 export async function listRuns(
   db: Queryable,

@@ -134,6 +134,10 @@ export function workflowRoutes(app: FastifyInstance, service: DpmService, env: E
     ['/rebalance/runs/by-correlation/:correlation_id', correlationParams, byCorrelation, 'correlation id'],
     ['/rebalance/runs/idempotency/:idempotency_key', idempotencyParams, byKey, 'idempotency key'],
   ];
+  const historyOf = async (request: FastifyRequest, run: RunRecord) => ({
+    run_id: run.rebalance_run_id,
+    decisions: (await getDecisions(db, tenantOf(request), run.rebalance_run_id)).map(decisionJson),
+  });
   const notFoundDocs = {
     description: 'DPM_WORKFLOW_DISABLED, DPM_RUN_NOT_FOUND or DPM_IDEMPOTENCY_KEY_NOT_FOUND.',
     schema: errorBody,
@@ -237,10 +241,7 @@ export function workflowRoutes(app: FastifyInstance, service: DpmService, env: E
       handler: async ({ request, params: p }) => {
         await requireWorkflow();
         const run = await resolve(db, request, p as Record<string, string>);
-        return {
-          run_id: run.rebalance_run_id,
-          decisions: (await getDecisions(db, tenantOf(request), run.rebalance_run_id)).map(decisionJson),
-        };
+        return historyOf(request, run);
       },
     });
   }
@@ -309,10 +310,7 @@ export function workflowRoutes(app: FastifyInstance, service: DpmService, env: E
     handler: async ({ request, params }) => {
       await requireWorkflow();
       const run = await byCorrelation(db, request, params);
-      return {
-        run_id: run.rebalance_run_id,
-        decisions: (await getDecisions(db, tenantOf(request), run.rebalance_run_id)).map(decisionJson),
-      };
+      return historyOf(request, run);
     },
   });
 }
