@@ -1,0 +1,91 @@
+/** The `keel` command line: simulate (file, stdin, batch), analyze, exit codes and error output. */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FIXTURES_DIR, readFixtureText } from '../support/fixtures.js';
+import { KEEL_BIN } from '../support/process.js';
+
+function keel(args: string[], input?: string) {
+  const r = spawnSync(process.execPath, [KEEL_BIN, ...args], { input, encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const demo = (file: string) => join(FIXTURES_DIR, 'demo', file);
+
+describe('keel simulate', () => {
+  it('prints the result for a file, identical on every run', () => {
+    const a = keel(['simulate', demo('01_standard_drift.json')]);
+    expect(a.code).toBe(0);
+    const result = JSON.parse(a.stdout);
+    expect(result.status).toBe('READY');
+    expect(result.rebalance_run_id).toMatch(/^rr_[0-9a-f]{16}$/);
+    expect(keel(['simulate', demo('01_standard_drift.json')]).stdout).toBe(a.stdout);
+  });
+
+  it('reads stdin with -', () => {
+    const r = keel(['simulate', '-'], readFixtureText('demo', '05_safety_hard_block_price.json'));
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).status).toBe('BLOCKED');
+  });
+
+  it('exits 2 with the field errors on stderr for invalid input', () => {
+    const r = keel(['simulate', '-'], '{"portfolio_snapshot": {"portfolio_id": 1}}');
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    const errors = JSON.parse(r.stderr).detail;
+    expect(errors).toContainEqual(
+      expect.objectContaining({ type: 'string_type', loc: ['portfolio_snapshot', 'portfolio_id'] }),
+    );
+    expect(errors).toContainEqual(expect.objectContaining({ type: 'missing', loc: ['options'] }));
+    expect(keel(['simulate', '/no/such/file.json']).code).toBe(2);
+  });
+
+  it('--batch answers line by line, in order, with error lines in place of bad ones', () => {
+    const good = readFixtureText('demo', '01_standard_drift.json').replace(/\n/g, '');
+    const other = readFixtureText('demo', '04_safety_sell_only.json').replace(/\n/g, '');
+    const r = keel(['simulate', '--batch'], `${good}\n{"not json\n${other}\n{"options": {}}\n`);
+    expect(r.code).toBe(2);
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(4);
+    expect(lines[0].status).toBe('READY');
+    expect(lines[1]).toMatchObject({
+      error: 'INVALID_JSON',
+      details: [expect.objectContaining({ type: 'json_invalid' })],
+    });
+    expect(lines[2].status).toBe('PENDING_REVIEW');
+    expect(lines[3].error).toBe('VALIDATION_ERROR');
+    expect(lines[3].details.length).toBeGreaterThan(0);
+  });
+});
+
+describe('keel analyze and propose', () => {
+  it('analyze prints a deterministic batch result', () => {
+    const a = keel(['analyze', demo('09_batch_what_if_analysis.json')]);
+    expect(a.code).toBe(0);
+    const batch = JSON.parse(a.stdout);
+    expect(Object.keys(batch.results)).toEqual(['baseline', 'settlement_guard', 'tax_budget']);
+    expect(batch.run_at_utc).toBe('1970-01-01T00:00:00+00:00');
+    expect(keel(['analyze', demo('09_batch_what_if_analysis.json')]).stdout).toBe(a.stdout);
+    const at = JSON.parse(
+      keel(['analyze', demo('09_batch_what_if_analysis.json'), '--run-at', '2026-02-20T12:00:00+00:00'])
+        .stdout,
+    );
+    expect(at.run_at_utc).toBe('2026-02-20T12:00:00+00:00');
+  });
+
+  it('propose prints the proposal result with the reference run id', () => {
+    const r = keel(['propose', demo('11_advisory_auto_funding_single_ccy.json')]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ proposal_run_id: 'pr_c69eadce', status: 'READY' });
+  });
+
+  it('prints usage and fails on an unknown command', () => {
+    expect(keel(['help']).stdout).toContain('simulate FILE|-');
+    const r = keel(['frobnicate']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("unknown command 'frobnicate'");
+  });
+});
