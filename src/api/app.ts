@@ -13,6 +13,7 @@ import type { Database } from '../store/database.js';
 import type { Env } from './config.js';
 import { readAuthConfig, registerAuth } from './auth.js';
 import { registerRateLimits } from './rate-limit.js';
+import { type Drain, registerDrain } from './drain.js';
 import { HttpError } from './errors.js';
 import { advisoryRoutes } from './advisory/routes.js';
 import { runRoutes } from './dpm/run-routes.js';
@@ -39,11 +40,21 @@ export interface AppOptions {
 export const DEFAULT_BODY_LIMIT = 10 * 1024 * 1024;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Graceful shutdown: stop taking requests and wait for in-flight ones to be fully sent. */
+    drain: Drain['drain'];
+  }
+}
+
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const env = options.env ?? process.env;
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    // Shutdown: refuse new requests with 503, close idle keep-alive sockets, finish the rest.
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
     // A caller-supplied X-Request-Id is kept when it is sane; otherwise one is made.
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
@@ -80,6 +91,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addHook('onSend', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
   });
+
+  app.decorate('drain', registerDrain(app).drain);
 
   const auth = readAuthConfig(env);
   registerAuth(app, auth);

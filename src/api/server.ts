@@ -103,7 +103,8 @@ export async function startServer(
   let closing: Promise<void> | null = null;
   const close = () =>
     (closing ??= (async () => {
-      await app.close(); // stops accepting, waits for in-flight requests
+      await app.drain(); // new requests get 503; in-flight ones finish and are fully sent
+      await app.close();
       await queue.stop(); // lets running jobs finish
       await db.close();
     })());
@@ -111,7 +112,11 @@ export async function startServer(
     process.once(signal, () => {
       app.log.info({ signal }, 'shutting down');
       close().then(
-        () => process.exit(0),
+        () => {
+          // Let buffered responses drain; exit by itself once every handle is closed.
+          process.exitCode = 0;
+          setTimeout(() => process.exit(0), 10_000).unref();
+        },
         (error: unknown) => {
           app.log.error({ err: error }, 'shutdown failed');
           process.exit(1);
