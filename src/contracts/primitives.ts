@@ -45,6 +45,9 @@ export function toDecimal(value: unknown): Dec | null {
   return null;
 }
 
+export const MAX_DECIMAL_DIGITS = 50;
+export const MAX_DECIMAL_EXPONENT = 50;
+
 const DECIMAL_DOC = {
   description: 'Decimal number, as a JSON string (exact, recommended) or a JSON number.',
   examples: ['1000.00'],
@@ -68,7 +71,17 @@ export const decimal = () =>
           'Decimal input should be an integer, float, string or Decimal object',
         );
       const parsed = toDecimal(value);
-      return parsed ?? fail(ctx, value, 'decimal_parsing', 'Input should be a valid decimal');
+      if (!parsed) return fail(ctx, value, 'decimal_parsing', 'Input should be a valid decimal');
+      // Bounded so that aligning exponents stays cheap: `1e1000000` would otherwise make the
+      // engine build million-digit integers (a denial of service, docs/decisions/0001).
+      if (parsed.precision() > MAX_DECIMAL_DIGITS || Math.abs(parsed.scale()) > MAX_DECIMAL_EXPONENT)
+        return fail(
+          ctx,
+          value,
+          'decimal_out_of_range',
+          `Decimal should have at most ${MAX_DECIMAL_DIGITS} significant digits and an exponent between -${MAX_DECIMAL_EXPONENT} and ${MAX_DECIMAL_EXPONENT}`,
+        );
+      return parsed;
     })
     .meta(DECIMAL_DOC);
 

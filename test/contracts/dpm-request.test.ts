@@ -66,6 +66,28 @@ describe('decimal fields', () => {
     },
   );
 
+  it.each([['"1e1000000"'], ['"1e-51"'], ['1e308'], [`"${'1'.repeat(51)}"`]])(
+    'rejects %s as out of range (no huge exponents)',
+    (token) => {
+      const body = JSON.stringify(minimal()).replace('"price":"1"', `"price":${token}`);
+      const parsed = parseAndValidate(simulateRequestSchema, body);
+      expect(parsed.ok).toBe(false);
+      if (!parsed.ok)
+        expect(parsed.errors[0]).toMatchObject({
+          type: 'decimal_out_of_range',
+          loc: ['market_data_snapshot', 'prices', 0, 'price'],
+        });
+    },
+  );
+
+  it.each([['"1e50"'], ['"1e-50"'], [`"${'9'.repeat(50)}"`]])(
+    'accepts %s at the edge of the range',
+    (token) => {
+      const body = JSON.stringify(minimal()).replace('"price":"1"', `"price":${token}`);
+      expect(parseAndValidate(simulateRequestSchema, body).ok).toBe(true);
+    },
+  );
+
   it.each([[true], [null], [{}]])('rejects %j with decimal_type', (value) => {
     expect(errors(minimal({ price: value }))[0]).toMatchObject({
       type: 'decimal_type',
