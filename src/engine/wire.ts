@@ -14,10 +14,6 @@ function metricToWire(m: AllocationMetric): AllocationMetric {
   return { ...m, weight: quantize(m.weight, WEIGHT_PLACES) };
 }
 
-export function stateToWire(state: SimulatedState): Json {
-  return toJson(quantizedState(state));
-}
-
 /** A shallow copy whose position and allocation weights carry 4 places. */
 export function quantizedState(state: SimulatedState): SimulatedState {
   return {
