@@ -16,6 +16,25 @@ export type Dec = BigDecimal;
 
 const CONTEXT = MC(28, RoundingMode.HALF_EVEN);
 
+// bigdecimal.js measures an integer's digit count with `toString().length` on every rounding
+// check, its hottest path in the engine. A comparison against a table of powers of ten gives the
+// same count without allocating a string.
+const POWERS_OF_TEN: bigint[] = [1n];
+for (let i = 1; i <= 128; i++) POWERS_OF_TEN.push(POWERS_OF_TEN[i - 1]! * 10n);
+function digitLength(value: bigint): number {
+  const b = value < 0n ? -value : value;
+  if (b >= POWERS_OF_TEN[128]!) return b.toString().length;
+  let lo = 1;
+  let hi = 128; // the answer: smallest i with b < 10^i (b = 0 has one digit)
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (b < POWERS_OF_TEN[mid]!) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+(BigDecimal as unknown as { bigDigitLength: (b: bigint) => number }).bigDigitLength = digitLength;
+
 // A decimal serialises as its own text (spec 10 §4.9), so JSON.stringify can write results in
 // one native pass instead of a copy-then-stringify walk.
 (BigDecimal.prototype as unknown as { toJSON: () => string }).toJSON = function toJSON(this: BigDecimal) {
