@@ -16,5 +16,11 @@ export class HttpError extends Error {
 }
 
 export const notFound = (code: string) => new HttpError(404, code);
+
+/** The value, or a 404 with `code` when the look-up found nothing. */
+export function found<T>(value: T | null, code: string): T {
+  if (value === null) throw notFound(code);
+  return value;
+}
 export const conflict = (code: string) => new HttpError(409, code);
 export const invalid = (errors: FieldError[]) => new HttpError(422, errors);

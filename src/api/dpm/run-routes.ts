@@ -21,9 +21,10 @@ import {
   type RunRecord,
 } from '../../store/dpm-runs.js';
 import { findOperation, findOperationByCorrelation, getDecisions } from '../../store/dpm-operations.js';
+import { runByCorrelation, runById, runByIdempotencyKey } from './run-resolvers.js';
 import { decisionJson, edgeJson, operationStatusBody, runLookup, runSummary } from './views.js';
 import { type Env, type Gate, GATES, gateOpen } from '../config.js';
-import { notFound } from '../errors.js';
+import { found, notFound } from '../errors.js';
 import { route } from '../route.js';
 import { tenantOf } from '../tenancy.js';
 import { isoTimestamp } from '../time.js';
@@ -62,10 +63,6 @@ export function runRoutes(app: FastifyInstance, service: DpmService, env: Env): 
   const requireGates = async (...gates: Gate[]) => {
     for (const gate of gates) if (!gateOpen(env, gate)) throw notFound(GATES[gate].code);
     await service.purgeExpired();
-  };
-  const found = <T>(value: T | null, code: string): T => {
-    if (value === null) throw notFound(code);
-    return value;
   };
   const notFoundDocs = (code: string) => ({
     description: `${code} or a disabled feature gate.`,
@@ -302,22 +299,19 @@ export function runRoutes(app: FastifyInstance, service: DpmService, env: Env): 
     '/rebalance/runs/:rebalance_run_id/support-bundle',
     'Support bundle by run id',
     runIdParams,
-    async (r, p) => found(await getRun(db, tenantOf(r), p.rebalance_run_id!), 'DPM_RUN_NOT_FOUND'),
+    (r, p) => runById(db, r, p),
   );
   bundleRoute(
     '/rebalance/runs/by-correlation/:correlation_id/support-bundle',
     'Support bundle by correlation id',
     correlationParams,
-    async (r, p) => found(await getRunByCorrelation(db, tenantOf(r), p.correlation_id!), 'DPM_RUN_NOT_FOUND'),
+    (r, p) => runByCorrelation(db, r, p),
   );
   bundleRoute(
     '/rebalance/runs/idempotency/:idempotency_key/support-bundle',
     'Support bundle by idempotency key',
     idempotencyParams,
-    async (r, p) => {
-      const m = found(await getMapping(db, tenantOf(r), p.idempotency_key!), 'DPM_IDEMPOTENCY_KEY_NOT_FOUND');
-      return found(await getRun(db, tenantOf(r), m.rebalance_run_id), 'DPM_RUN_NOT_FOUND');
-    },
+    (r, p) => runByIdempotencyKey(db, r, p),
   );
   bundleRoute(
     '/rebalance/runs/by-operation/:operation_id/support-bundle',

@@ -6,10 +6,8 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { Queryable } from '../../store/database.js';
-import type { DecisionRecord } from '../../store/dpm-operations.js';
-import { getDecisions } from '../../store/dpm-operations.js';
-import { getMapping, getRun, getRunByCorrelation, type RunRecord } from '../../store/dpm-runs.js';
+import { type DecisionRecord, getDecisions } from '../../store/dpm-operations.js';
+import type { RunRecord } from '../../store/dpm-runs.js';
 import { appendDecision, latestDecision, listDecisions } from '../../store/dpm-workflow.js';
 import { type Env, GATES, gateOpen } from '../config.js';
 import { conflict, HttpError, invalid, notFound } from '../errors.js';
@@ -26,6 +24,7 @@ import {
   runIdParams,
   validationErrorBody,
 } from './schemas.js';
+import { runByCorrelation, runById, runByIdempotencyKey, type RunResolver } from './run-resolvers.js';
 import { newId, type DpmService } from './service.js';
 import { decisionJson } from './views.js';
 
@@ -74,6 +73,7 @@ export const actionBody = z.object({
 });
 
 const decisionSchema = z.record(z.string(), z.unknown()).meta({ description: 'A workflow decision.' });
+const historySchema = z.object({ run_id: z.string(), decisions: z.array(decisionSchema) });
 const stateSchema = z.object({
   run_id: z.string(),
   run_status: z.string(),
@@ -113,26 +113,15 @@ export function workflowRoutes(app: FastifyInstance, service: DpmService, env: E
     };
   };
 
-  type Resolver = (
-    q: Queryable,
-    request: FastifyRequest,
-    params: Record<string, string>,
-  ) => Promise<RunRecord>;
-  const byId: Resolver = async (q, r, p) =>
-    found(await getRun(q, tenantOf(r), p.rebalance_run_id!), 'DPM_RUN_NOT_FOUND');
-  const byCorrelation: Resolver = async (q, r, p) =>
-    found(await getRunByCorrelation(q, tenantOf(r), p.correlation_id!), 'DPM_RUN_NOT_FOUND');
-  const byKey: Resolver = async (q, r, p) => {
-    const mapping = found(
-      await getMapping(q, tenantOf(r), p.idempotency_key!),
-      'DPM_IDEMPOTENCY_KEY_NOT_FOUND',
-    );
-    return found(await getRun(q, tenantOf(r), mapping.rebalance_run_id), 'DPM_RUN_NOT_FOUND');
-  };
-  const resolvers: [string, z.ZodObject, Resolver, string][] = [
-    ['/rebalance/runs/:rebalance_run_id', runIdParams, byId, 'run id'],
-    ['/rebalance/runs/by-correlation/:correlation_id', correlationParams, byCorrelation, 'correlation id'],
-    ['/rebalance/runs/idempotency/:idempotency_key', idempotencyParams, byKey, 'idempotency key'],
+  const resolvers: [string, z.ZodObject, RunResolver, string][] = [
+    ['/rebalance/runs/:rebalance_run_id', runIdParams, runById, 'run id'],
+    ['/rebalance/runs/by-correlation/:correlation_id', correlationParams, runByCorrelation, 'correlation id'],
+    [
+      '/rebalance/runs/idempotency/:idempotency_key',
+      idempotencyParams,
+      runByIdempotencyKey,
+      'idempotency key',
+    ],
   ];
   const historyOf = async (request: FastifyRequest, run: RunRecord) => ({
     run_id: run.rebalance_run_id,
@@ -231,10 +220,7 @@ export function workflowRoutes(app: FastifyInstance, service: DpmService, env: E
       summary: `Workflow decisions of a run, oldest first, by ${label}`,
       params,
       responses: {
-        200: {
-          description: 'The decisions.',
-          schema: z.object({ run_id: z.string(), decisions: z.array(decisionSchema) }),
-        },
+        200: { description: 'The decisions.', schema: historySchema },
         404: notFoundDocs,
         422: { description: 'Invalid path.', schema: validationErrorBody },
       },
@@ -300,22 +286,14 @@ export function workflowRoutes(app: FastifyInstance, service: DpmService, env: E
       'Resolves the run by its own correlation id (QUIRK Q-S25), then lists its decisions oldest first.',
     params: correlationParams,
     responses: {
-      200: {
-        description: 'The decisions.',
-        schema: z.object({ run_id: z.string(), decisions: z.array(decisionSchema) }),
-      },
+      200: { description: 'The decisions.', schema: historySchema },
       404: notFoundDocs,
       422: { description: 'Invalid path.', schema: validationErrorBody },
     },
     handler: async ({ request, params }) => {
       await requireWorkflow();
-      const run = await byCorrelation(db, request, params);
+      const run = await runByCorrelation(db, request, params);
       return historyOf(request, run);
     },
   });
-}
-
-function found<T>(value: T | null, code: string): T {
-  if (value === null) throw notFound(code);
-  return value;
 }
