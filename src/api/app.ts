@@ -22,7 +22,7 @@ import { simulateRoutes } from './dpm/simulate-routes.js';
 import { workflowRoutes } from './dpm/workflow-routes.js';
 import { operationRoutes } from './dpm/operation-routes.js';
 import { ANALYZE_QUEUE, OperationService } from './dpm/operations.js';
-import type { JobQueue } from '../jobs/queue.js';
+import type { JobQueue } from '../store/queue.js';
 
 export interface AppOptions {
   db: Database;

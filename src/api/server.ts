@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { openDatabase, type Database } from '../store/database.js';
 import { migrate } from '../store/migrations.js';
 import { loadSolver } from '../engine/targets/solver.js';
-import { DEFAULT_QUEUE_CONFIG, JobQueue, type QueueConfig } from '../jobs/queue.js';
+import { DEFAULT_QUEUE_CONFIG, JobQueue, type QueueConfig } from '../store/queue.js';
 import { buildApp, DEFAULT_BODY_LIMIT } from './app.js';
 import { type AuthConfig, readAuthConfig } from './auth.js';
 import { type Env, envInt, envText } from './config.js';

@@ -8,7 +8,7 @@ import { DpmService } from '../api/dpm/service.js';
 import { ANALYZE_QUEUE, OperationService } from '../api/dpm/operations.js';
 import { type Env, envInt } from '../api/config.js';
 import { openStore, readServerConfig, StartupError } from '../api/server.js';
-import { JobQueue } from './queue.js';
+import { JobQueue } from '../store/queue.js';
 
 export async function runWorker(env: Env = process.env): Promise<void> {
   const config = readServerConfig(env);

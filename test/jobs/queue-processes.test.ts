@@ -11,7 +11,7 @@ import { OperationService } from '../../src/api/dpm/operations.js';
 import { DpmService } from '../../src/api/dpm/service.js';
 import { analyzeRequestSchema } from '../../src/contracts/dpm-analyze.js';
 import { validate } from '../../src/contracts/parse.js';
-import { JobQueue } from '../../src/jobs/queue.js';
+import { JobQueue } from '../../src/store/queue.js';
 import { openDatabase, type Database } from '../../src/store/database.js';
 import { generateRequest } from '../../src/tools/generate-request.js';
 import { readFixture } from '../support/fixtures.js';

@@ -3,7 +3,7 @@ import type { FastifyInstance, InjectOptions } from 'fastify';
 import { buildApp } from '../../src/api/app.js';
 import type { Env } from '../../src/api/config.js';
 import { loadSolver } from '../../src/engine/targets/solver.js';
-import { JobQueue } from '../../src/jobs/queue.js';
+import { JobQueue } from '../../src/store/queue.js';
 import { type Backend, openTestStore, type TestStore } from './store.js';
 import { readFixtureText } from './fixtures.js';
 

@@ -10,7 +10,7 @@ import { analyzeRequestSchema, type AnalyzeRequest } from '../../contracts/dpm-a
 import { validate } from '../../contracts/parse.js';
 import { analyzeBatch } from '../../engine/batch.js';
 import { batchJsonText } from '../../engine/wire.js';
-import type { JobAttempt, JobQueue } from '../../jobs/queue.js';
+import type { JobAttempt, JobQueue } from '../../store/queue.js';
 import {
   claimOperation,
   createOperation,

@@ -5,7 +5,7 @@
  * retried with exponential backoff; a job whose worker died is retried once it expires.
  */
 import PgBoss from 'pg-boss';
-import type { Database, Queryable } from '../store/database.js';
+import type { Database, Queryable } from './database.js';
 
 export interface QueueConfig {
   /** PostgreSQL schema holding the queue tables. */
