@@ -5,8 +5,8 @@
  */
 import type { ProposalRequest } from '../contracts/advisory-request.js';
 import { canonicalHash } from '../contracts/canonical.js';
-import { abs, cmp, type Dec, isZero, lt, quantize, sub, ZERO } from '../engine/decimal.js';
-import { compareCodePoints, sortedByCodePoint } from '../engine/ordering.js';
+import { abs, cmp, type Dec, isZero, lt, quantize, sub, ZERO } from '../contracts/decimal.js';
+import { compareCodePoints, sortedByCodePoint } from '../contracts/ordering.js';
 import type {
   AllocationMetric,
   FxSpotIntent,

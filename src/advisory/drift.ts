@@ -11,8 +11,22 @@
  */
 import type { EngineOptions } from '../contracts/dpm-request.js';
 import type { ReferenceModel } from '../contracts/advisory-request.js';
-import { abs, cmp, type Dec, dec, gt, gte, isZero, lt, max, mul, sub, sum, ZERO } from '../engine/decimal.js';
-import { compareCodePoints } from '../engine/ordering.js';
+import {
+  abs,
+  cmp,
+  type Dec,
+  dec,
+  gt,
+  gte,
+  isZero,
+  lt,
+  max,
+  mul,
+  sub,
+  sum,
+  ZERO,
+} from '../contracts/decimal.js';
+import { compareCodePoints } from '../contracts/ordering.js';
 import type { AllocationMetric, SimulatedState } from '../engine/types.js';
 
 export interface DriftRow {

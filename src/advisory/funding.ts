@@ -4,10 +4,10 @@
  * missing rates, insufficient cash and unfunded currencies.
  */
 import type { EngineOptions } from '../contracts/dpm-request.js';
-import { add, type Dec, gte, lt, lte, max, mul, sub, ZERO } from '../engine/decimal.js';
+import { add, type Dec, gte, lt, lte, max, mul, sub, ZERO } from '../contracts/decimal.js';
 import type { WorkingPortfolio } from '../engine/after-state.js';
 import type { Market } from '../engine/market.js';
-import { sortedByCodePoint } from '../engine/ordering.js';
+import { sortedByCodePoint } from '../contracts/ordering.js';
 import type { FxSpotIntent, SecurityTradeIntent } from '../engine/types.js';
 import { roundMoney } from './money.js';
 import type { ProposalDiagnostics } from './types.js';

@@ -5,13 +5,13 @@
  * RESOLVED and recommends a review gate. Pure: plain data in, plain data out; it never changes
  * the proposal status, it only feeds the workflow gate (§12).
  *
- * Decimal notes: every comparison and sum goes through engine/decimal.ts; `details` carry the
+ * Decimal notes: every comparison and sum goes through contracts/decimal.ts; `details` carry the
  * decimals' own text (unrounded weights, threshold text as validated).
  */
 import type { ProposedTrade } from '../contracts/advisory-request.js';
 import type { EngineOptions, ShelfEntry } from '../contracts/dpm-request.js';
-import { add, type Dec, dec, gt, lt, mul, quantize, sub, text, ZERO } from '../engine/decimal.js';
-import { compareCodePoints } from '../engine/ordering.js';
+import { add, type Dec, dec, gt, lt, mul, quantize, sub, text, ZERO } from '../contracts/decimal.js';
+import { compareCodePoints } from '../contracts/ordering.js';
 import type { SimulatedState } from '../engine/types.js';
 import { cashWeight } from '../engine/valuation.js';
 

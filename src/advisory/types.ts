@@ -1,5 +1,5 @@
 /** The advisory proposal result model (spec 20 §9). */
-import type { Dec } from '../engine/decimal.js';
+import type { Dec } from '../contracts/decimal.js';
 import type {
   Diagnostics,
   FxSpotIntent,

@@ -5,7 +5,7 @@
  */
 import { isLosslessNumber } from 'lossless-json';
 import { z } from 'zod';
-import { isPositive, type Dec } from '../engine/decimal.js';
+import { isPositive, type Dec } from './decimal.js';
 import {
   engineOptionsSchema,
   marketDataSnapshotSchema,

@@ -4,8 +4,8 @@
  * decimals as their own text, integers as JSON integers.
  */
 import { createHash } from 'node:crypto';
-import { isDec, text } from '../engine/decimal.js';
-import { compareCodePoints } from '../engine/ordering.js';
+import { isDec, text } from './decimal.js';
+import { compareCodePoints } from './ordering.js';
 
 const NON_ASCII = /[\u007f-\uffff]/;
 const NON_ASCII_ALL = /[\u007f-\uffff]/g;

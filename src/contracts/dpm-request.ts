@@ -4,7 +4,7 @@
  * types the engine consumes, the canonical form that is hashed, and the OpenAPI schema.
  */
 import { z } from 'zod';
-import { dec, type Dec, gte, isNegative } from '../engine/decimal.js';
+import { dec, type Dec, gte, isNegative } from './decimal.js';
 import {
   boolean,
   boundedDecimal,

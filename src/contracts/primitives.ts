@@ -8,7 +8,7 @@
  */
 import { isLosslessNumber } from 'lossless-json';
 import { z } from 'zod';
-import { type Dec, decimalFromFloat, decimalFromJsonNumber, parseDecimalText } from '../engine/decimal.js';
+import { type Dec, decimalFromFloat, decimalFromJsonNumber, parseDecimalText } from './decimal.js';
 
 /** Pydantic-style error `type` carried on custom issues, read by `toFieldErrors`. */
 interface IssueType {

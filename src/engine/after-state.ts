@@ -5,7 +5,7 @@
  * only the first entry of a duplicated instrument or currency changes.
  */
 import type { PortfolioSnapshot } from '../contracts/dpm-request.js';
-import { add, type Dec, sub, ZERO } from './decimal.js';
+import { add, type Dec, sub, ZERO } from '../contracts/decimal.js';
 import type { CashBalanceState, Intent } from './types.js';
 import type { Holdings } from './valuation.js';
 

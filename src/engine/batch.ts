@@ -6,8 +6,8 @@ import { createHash } from 'node:crypto';
 import type { AnalyzeRequest } from '../contracts/dpm-analyze.js';
 import { engineOptionsSchema, type EngineOptions, type SimulateRequest } from '../contracts/dpm-request.js';
 import { validate } from '../contracts/parse.js';
-import { add, type Dec, ZERO } from './decimal.js';
-import { sortedByCodePoint } from './ordering.js';
+import { add, type Dec, ZERO } from '../contracts/decimal.js';
+import { sortedByCodePoint } from '../contracts/ordering.js';
 import { deriveRunId, simulateRebalance } from './pipeline.js';
 import type { Money, RebalanceResult, RunStatus } from './types.js';
 

@@ -3,7 +3,7 @@
  * through the base currency: one FUNDING or SWEEP spot per non-base currency.
  */
 import type { CashBalance } from '../contracts/dpm-request.js';
-import { abs, add, type Dec, isNegative, isPositive, mul, ONE, sub, ZERO } from './decimal.js';
+import { abs, add, type Dec, isNegative, isPositive, mul, ONE, sub, ZERO } from '../contracts/decimal.js';
 import type { Market } from './market.js';
 import type { DataQuality, FxSpotIntent, Intent, SecurityTradeIntent } from './types.js';
 

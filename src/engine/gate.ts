@@ -3,7 +3,7 @@
  * rules, new suitability issues and missing data, then the first matching decision row.
  */
 import type { EngineOptions } from '../contracts/dpm-request.js';
-import { compareCodePoints } from './ordering.js';
+import { compareCodePoints } from '../contracts/ordering.js';
 import type { DataQuality, GateDecision, GateReason, GateSeverity, RuleResult, RunStatus } from './types.js';
 
 /** A suitability issue as the gate sees it (advisory only). */

@@ -3,7 +3,19 @@
  * its target value, apply the tax hook to sells, suppress dust below the minimum notional.
  */
 import type { EngineOptions, Position } from '../contracts/dpm-request.js';
-import { abs, type Dec, div, divInt, gt, isPositive, isZero, lt, mul, sub, ZERO } from './decimal.js';
+import {
+  abs,
+  type Dec,
+  div,
+  divInt,
+  gt,
+  isPositive,
+  isZero,
+  lt,
+  mul,
+  sub,
+  ZERO,
+} from '../contracts/decimal.js';
 import type { Market, Shelf } from './market.js';
 import { TaxBudget } from './tax.js';
 import type { Diagnostics, Money, SecurityTradeIntent, TargetInstrument, TaxImpact } from './types.js';

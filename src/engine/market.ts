@@ -4,7 +4,7 @@
  * first occurrence.
  */
 import type { MarketDataSnapshot, Price, ShelfEntry } from '../contracts/dpm-request.js';
-import { type Dec, div, isZero, ONE_POINT_ZERO } from './decimal.js';
+import { type Dec, div, isZero, ONE_POINT_ZERO } from '../contracts/decimal.js';
 
 function firstBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, T> {
   const index = new Map<string, T>();

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { SimulateRequest } from '../contracts/dpm-request.js';
-import { abs, add, dec, type Dec, gt, mul, sub } from './decimal.js';
+import { abs, add, dec, type Dec, gt, mul, sub } from '../contracts/decimal.js';
 import { planFx } from './fx-funding.js';
 import { decideGate } from './gate.js';
 import { generateIntents } from './intents.js';

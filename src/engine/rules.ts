@@ -3,7 +3,7 @@
  * result per breach), DATA_QUALITY, MIN_TRADE_SIZE, NO_SHORTING, INSUFFICIENT_CASH.
  */
 import type { EngineOptions } from '../contracts/dpm-request.js';
-import { add, dec, type Dec, gt, isNegative, lt, max, min, ZERO } from './decimal.js';
+import { add, dec, type Dec, gt, isNegative, lt, max, min, ZERO } from '../contracts/decimal.js';
 import { cashWeight } from './valuation.js';
 import type { Diagnostics, RuleResult, RunStatus, SimulatedState } from './types.js';
 

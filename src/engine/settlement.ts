@@ -3,9 +3,9 @@
  * horizon, overdraft facilities, and the breaches that block a run.
  */
 import type { CashBalance, EngineOptions } from '../contracts/dpm-request.js';
-import { add, type Dec, isNegative, isPositive, lt, neg, sub, ZERO } from './decimal.js';
+import { add, type Dec, isNegative, isPositive, lt, neg, sub, ZERO } from '../contracts/decimal.js';
 import type { Shelf } from './market.js';
-import { compareCodePoints, sortedByCodePoint } from './ordering.js';
+import { compareCodePoints, sortedByCodePoint } from '../contracts/ordering.js';
 import type { CashLadderBreach, Diagnostics, Intent, RuleResult } from './types.js';
 
 const DEFAULT_SETTLEMENT_DAYS = 2;

@@ -18,9 +18,9 @@ import {
   mul,
   sub,
   ZERO,
-} from './decimal.js';
+} from '../contracts/decimal.js';
 import type { Market } from './market.js';
-import { compareCodePoints } from './ordering.js';
+import { compareCodePoints } from '../contracts/ordering.js';
 import type { DataQuality, TaxImpact } from './types.js';
 
 const BUDGET_SNAP = dec('1e-10');

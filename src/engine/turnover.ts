@@ -2,8 +2,8 @@
  * Turnover cap (spec 11 §5): keep the largest trades that fit `V × max_turnover_pct`,
  * greedy skip-and-continue, and report the rest as dropped.
  */
-import { abs, add, cmp, type Dec, div, lte, mul, sum, ZERO } from './decimal.js';
-import { compareCodePoints } from './ordering.js';
+import { abs, add, cmp, type Dec, div, lte, mul, sum, ZERO } from '../contracts/decimal.js';
+import { compareCodePoints } from '../contracts/ordering.js';
 import type { Diagnostics, SecurityTradeIntent } from './types.js';
 
 export function applyTurnoverCap(

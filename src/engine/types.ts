@@ -2,7 +2,7 @@
  * The engine's result model (spec 10 §4). Decimals are `Dec` values here; `wire.ts` turns a
  * result into its JSON form (decimal text, 4-place weights).
  */
-import type { Dec } from './decimal.js';
+import type { Dec } from '../contracts/decimal.js';
 
 export type RunStatus = 'READY' | 'PENDING_REVIEW' | 'BLOCKED';
 export type Side = 'BUY' | 'SELL';

@@ -4,7 +4,7 @@
  * `E` that target generation refines.
  */
 import type { ModelPortfolio, Position } from '../contracts/dpm-request.js';
-import { add, type Dec, isZero, ZERO, ZERO_POINT_ZERO } from './decimal.js';
+import { add, type Dec, isZero, ZERO, ZERO_POINT_ZERO } from '../contracts/decimal.js';
 import type { Shelf } from './market.js';
 import type { DataQuality, Exclusion, ExclusionReason, SimulatedState } from './types.js';
 

@@ -4,7 +4,7 @@
  * allocation view. The same routine values the after-state (always CALCULATED) and advisory
  * states.
  */
-import { add, type Dec, div, isZero, mul, ONE, ZERO } from './decimal.js';
+import { add, type Dec, div, isZero, mul, ONE, ZERO } from '../contracts/decimal.js';
 import type { Market, Shelf } from './market.js';
 import type {
   AllocationMetric,

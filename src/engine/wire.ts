@@ -2,7 +2,7 @@
  * JSON form of engine results (spec 10 §4.9): every decimal as its own text, position and
  * allocation weights quantised to 4 places (half-even); everything else unrounded.
  */
-import { isDec, quantize, text } from './decimal.js';
+import { isDec, quantize, text } from '../contracts/decimal.js';
 import type { BatchResult } from './batch.js';
 import type { AllocationMetric, RebalanceResult, SimulatedState } from './types.js';
 

@@ -13,7 +13,7 @@ import {
 } from '../../src/contracts/advisory-request.js';
 import { type EngineOptions, engineOptionsSchema } from '../../src/contracts/dpm-request.js';
 import { parseJsonText, validate } from '../../src/contracts/parse.js';
-import { dec, type Dec, eq, mul, sub, text } from '../../src/engine/decimal.js';
+import { dec, type Dec, eq, mul, sub, text } from '../../src/contracts/decimal.js';
 import { Market, Shelf } from '../../src/engine/market.js';
 import type { CashBalanceState, SimulatedState } from '../../src/engine/types.js';
 import { valuePortfolio } from '../../src/engine/valuation.js';

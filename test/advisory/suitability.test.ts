@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { scanSuitability, formatCapPercent, type SuitabilityResult } from '../../src/advisory/suitability.js';
 import { type ProposalRequest, proposalRequestSchema } from '../../src/contracts/advisory-request.js';
 import { validate } from '../../src/contracts/parse.js';
-import { add, dec, mul, sub, text, ZERO } from '../../src/engine/decimal.js';
+import { add, dec, mul, sub, text, ZERO } from '../../src/contracts/decimal.js';
 import { Market, Shelf } from '../../src/engine/market.js';
 import type { CashBalanceState, SimulatedState } from '../../src/engine/types.js';
 import { valuePortfolio } from '../../src/engine/valuation.js';

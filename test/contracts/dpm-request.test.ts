@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { simulateRequestSchema } from '../../src/contracts/dpm-request.js';
 import { parseAndValidate, validate } from '../../src/contracts/parse.js';
-import { text } from '../../src/engine/decimal.js';
+import { text } from '../../src/contracts/decimal.js';
 
 const minimal = (
   overrides: {

@@ -1,6 +1,6 @@
 /** The DPM controls at their edges (spec 11 §4, §5, §7): tax budget, turnover cap, settlement ladder. */
 import { describe, expect, it } from 'vitest';
-import { dec, text } from '../../src/engine/decimal.js';
+import { dec, text } from '../../src/contracts/decimal.js';
 import { hifoOrder } from '../../src/engine/tax.js';
 import { approved, body, runWire } from '../support/request.js';
 

@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { generateRequest } from '../../src/tools/generate-request.js';
 import { simulateRequestSchema } from '../../src/contracts/dpm-request.js';
 import { validate } from '../../src/contracts/parse.js';
-import { abs, add, dec, type Dec, lte, mul, sub, sum, ZERO } from '../../src/engine/decimal.js';
+import { abs, add, dec, type Dec, lte, mul, sub, sum, ZERO } from '../../src/contracts/decimal.js';
 import { simulateRebalance } from '../../src/engine/pipeline.js';
 import { loadSolver } from '../../src/engine/targets/solver.js';
 import type { RebalanceResult, SecurityTradeIntent } from '../../src/engine/types.js';

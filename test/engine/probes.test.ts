@@ -4,7 +4,7 @@
  * documented departures (docs/decisions).
  */
 import { describe, expect, it } from 'vitest';
-import { text } from '../../src/engine/decimal.js';
+import { text } from '../../src/contracts/decimal.js';
 import { approved, body, run, runWire } from '../support/request.js';
 
 const weights = (r: ReturnType<typeof run>) =>

@@ -4,8 +4,8 @@
  * order (same length), keys absent from the expectation are not checked, per-run identifiers
  * are skipped, and position/allocation `weight` fields compare at 4 decimal places.
  */
-import { dec, eq, quantize, type Dec } from '../../src/engine/decimal.js';
-import { parseDecimalText } from '../../src/engine/decimal.js';
+import { dec, eq, quantize, type Dec } from '../../src/contracts/decimal.js';
+import { parseDecimalText } from '../../src/contracts/decimal.js';
 
 const UNREPRODUCIBLE = new Set([
   'universe_id',

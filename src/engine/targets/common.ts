@@ -3,7 +3,17 @@
  * Step A) and the per-target "why" trace (§7.6, Step F).
  */
 import type { ModelPortfolio } from '../../contracts/dpm-request.js';
-import { add, type Dec, div, gt, isPositive, isZero, mul, sum, ZERO_POINT_ZERO } from '../decimal.js';
+import {
+  add,
+  type Dec,
+  div,
+  gt,
+  isPositive,
+  isZero,
+  mul,
+  sum,
+  ZERO_POINT_ZERO,
+} from '../../contracts/decimal.js';
 import type { RunStatus, TargetInstrument, TargetTag } from '../types.js';
 import type { Universe } from '../universe.js';
 

@@ -3,9 +3,9 @@
  * run the other method for comparison (spec 10 §9).
  */
 import type { EngineOptions, ModelPortfolio } from '../../contracts/dpm-request.js';
-import { abs, type Dec, gt, sub, text, ZERO } from '../decimal.js';
+import { abs, type Dec, gt, sub, text, ZERO } from '../../contracts/decimal.js';
 import type { Shelf } from '../market.js';
-import { compareCodePoints, sortedByCodePoint } from '../ordering.js';
+import { compareCodePoints, sortedByCodePoint } from '../../contracts/ordering.js';
 import {
   type Diagnostics,
   emptyDiagnostics,

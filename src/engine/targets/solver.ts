@@ -25,9 +25,9 @@ import {
   sum,
   toFloat,
   ZERO,
-} from '../decimal.js';
+} from '../../contracts/decimal.js';
 import type { Shelf } from '../market.js';
-import { sortedByCodePoint } from '../ordering.js';
+import { sortedByCodePoint } from '../../contracts/ordering.js';
 import type { Diagnostics } from '../types.js';
 import type { Universe } from '../universe.js';
 import { redistributeSellOnly, type Stage3Outcome } from './common.js';
