@@ -107,10 +107,14 @@ export const MAX_VERSION_LENGTH = 128;
 const versionSchema = z
   .string()
   .check((payload) => {
-    if (payload.value.trim() === '' || payload.value.length > MAX_VERSION_LENGTH)
+    if (
+      payload.value.trim() === '' ||
+      payload.value.length > MAX_VERSION_LENGTH ||
+      payload.value.includes('\u0000')
+    )
       payload.issues.push({
         code: 'custom',
-        message: `Value error, version must be 1–${MAX_VERSION_LENGTH} characters and not blank`,
+        message: `Value error, version must be 1–${MAX_VERSION_LENGTH} characters, not blank, without NUL`,
         input: payload.value,
         params: { type: 'value_error' },
       });

@@ -459,6 +459,16 @@ describe.each(BACKENDS)('DPM policy packs (%s)', (backend) => {
       });
     });
 
+    it('answers 422, not a database error, for an id or version PostgreSQL cannot store', async () => {
+      await t.restart(ADMIN);
+      const path = await t.put('/rebalance/policies/catalog/a%00b', { version: '1' });
+      expect([path.status, path.json.detail[0].loc]).toEqual([422, ['path', 'policy_pack_id']]);
+      expect((await t.get('/rebalance/policies/catalog/a%00b')).status).toBe(422);
+      const version = await t.put('/rebalance/policies/catalog/ok', { version: 'v\u0000' });
+      expect([version.status, version.json.detail[0].loc]).toEqual([422, ['body', 'version']]);
+      expect((await t.get('/rebalance/policies/catalog/ok/versions/v%00')).status).toBe(422);
+    });
+
     it('PUT → GET → DELETE 204 → GET 404', async () => {
       await t.restart(ADMIN);
       const body = {

@@ -13,7 +13,19 @@ export const text = (description: string, example: string) =>
   z
     .string({ error: 'Input should be a valid string' })
     .max(MAX_ID_LENGTH, { error: `String should have at most ${MAX_ID_LENGTH} characters` })
+    .check(noNul)
     .meta({ description, examples: [example] });
+
+/** PostgreSQL text cannot hold U+0000: such an id is a 422, not a database error. */
+export function noNul(payload: z.core.ParsePayload<string>): void {
+  if (payload.value.includes('\u0000'))
+    payload.issues.push({
+      code: 'custom',
+      message: 'String should not contain NUL characters',
+      input: payload.value,
+      params: { type: 'string_pattern_mismatch' },
+    });
+}
 
 export const idempotencyKey = () =>
   text(
