@@ -22,6 +22,8 @@ import { simulateRoutes } from './dpm/simulate-routes.js';
 import { workflowRoutes } from './dpm/workflow-routes.js';
 import { operationRoutes } from './dpm/operation-routes.js';
 import { ANALYZE_QUEUE, OperationService } from './dpm/operations.js';
+import { policyRoutes } from './policies/routes.js';
+import { PolicyPackService } from './policies/service.js';
 import type { JobQueue } from '../store/queue.js';
 
 export interface AppOptions {
@@ -181,12 +183,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   );
 
   const dpm = new DpmService(options.db, env, options.clock);
-  simulateRoutes(app, dpm);
+  const policies = new PolicyPackService(options.db, env, app.log, auth.mode === 'jwt', options.clock);
+  policyRoutes(app, policies);
+  simulateRoutes(app, dpm, policies);
   runRoutes(app, dpm, env);
   workflowRoutes(app, dpm, env);
   await options.queue?.ensureQueue(ANALYZE_QUEUE);
   const operations = new OperationService(dpm, env, options.queue ?? null, app.log);
-  operationRoutes(app, operations, env);
+  operationRoutes(app, operations, env, policies);
   await operations.startWorkers(options.workers ?? 0);
   advisoryRoutes(app, options.db, options.clock ?? (() => new Date()));
   return app;

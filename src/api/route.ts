@@ -46,12 +46,31 @@ export interface RouteSpec<
 }
 
 const jsonSchema = (schema: z.ZodType) => {
-  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, {
+  const {
+    $schema: _ignored,
+    $defs,
+    ...rest
+  } = z.toJSONSchema(schema, {
     io: 'input',
     unrepresentable: 'any',
   }) as Record<string, unknown>;
-  return documentSchema(rest) as Record<string, unknown>;
+  return documentSchema(inlineDefs(rest, ($defs ?? {}) as Record<string, unknown>)) as Record<
+    string,
+    unknown
+  >;
 };
+
+/** Schemas named with `.meta({ id })` come back as `$defs` references; inline them into the route's schema. */
+function inlineDefs(node: unknown, defs: Record<string, unknown>): unknown {
+  if (Array.isArray(node)) return node.map((n) => inlineDefs(n, defs));
+  if (!node || typeof node !== 'object') return node;
+  const { $ref, ...rest } = node as Record<string, unknown>;
+  const named = typeof $ref === 'string' && $ref.startsWith('#/$defs/') ? defs[$ref.slice(8)] : undefined;
+  const base = named ? { ...(inlineDefs(named, defs) as object), ...rest } : node;
+  return Object.fromEntries(
+    Object.entries(base).map(([k, v]) => [k, k === '$ref' ? v : inlineDefs(v, defs)]),
+  );
+}
 
 /** Fastify lower-cases header names; the schema (and error `loc`) uses their canonical case. */
 function headerValues(request: FastifyRequest, schema: AnyObject): Record<string, unknown> {

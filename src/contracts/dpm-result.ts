@@ -3,6 +3,7 @@
  * JSON strings holding the decimal's own text; position and allocation weights carry 4 places.
  */
 import { z } from 'zod';
+import { CATALOG_SOURCES } from './policy-pack.js';
 
 const d = (description: string, example: string) => z.string().meta({ description, examples: [example] });
 const s = (description: string, example: string) => z.string().meta({ description, examples: [example] });
@@ -30,6 +31,39 @@ const allocation = z
     value: money('Value in the base currency.', '6000.00'),
   })
   .meta({ description: 'One allocation bucket.' });
+
+/** The policy pack a run was computed under (spec 40 §17, GAP G-B2). */
+export const appliedPolicyPackSchema = z
+  .object({
+    policy_pack_id: s('The selected pack id.', 'dpm_standard_v1'),
+    version: s(
+      'Version of the applied definition; null when the id is not in the catalog.',
+      '2026.02',
+    ).nullable(),
+    source: z.enum(['REQUEST', 'TENANT_DEFAULT', 'GLOBAL_DEFAULT']).meta({
+      description: 'How it was selected: X-Policy-Pack-Id, the tenant default or DPM_DEFAULT_POLICY_PACK_ID.',
+      examples: ['REQUEST'],
+    }),
+    catalog_source: z
+      .enum(CATALOG_SOURCES)
+      .nullable()
+      .meta({
+        description:
+          'STORED (the tenant’s catalog) or ENV_JSON (DPM_POLICY_PACK_CATALOG_JSON); null when not found.',
+        examples: ['STORED'],
+      }),
+    definition_hash: s(
+      'sha256 of the canonical JSON of the applied definition; null when not found.',
+      'sha256:5f0c6a9e1d2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5',
+    ).nullable(),
+    applied: z.boolean().meta({
+      description:
+        'False when the selected id is not in the catalog: the run used its own options (GAP G-B1).',
+      examples: [true],
+    }),
+  })
+  .nullable()
+  .meta({ description: 'The policy pack behind the options; null when no pack was selected.' });
 
 export const simulatedStateSchema = z
   .object({
@@ -273,6 +307,7 @@ export const rebalanceResultSchema = z
         ),
         idempotency_key: s('Always null (QUIRK Q-S6).', '').nullable(),
         engine_version: s('Always null (QUIRK Q-S6).', '').nullable(),
+        policy_pack: appliedPolicyPackSchema,
       })
       .meta({ description: 'Where the run came from.' }),
   })

@@ -135,6 +135,11 @@ export const FIELD_DOCS: Record<string, Doc> = {
   as_of: ['Reference model date.', '2026-02-20'],
   asset_class_targets: ['Target weight per asset class.', [{ asset_class: 'EQUITY', weight: '0.60' }]],
   instrument_targets: ['Target weight per instrument.', [{ instrument_id: 'EQ_1', weight: '0.30' }]],
+  // DPM policy packs (spec 40 Part B)
+  replay_enabled: [
+    'Overrides DPM_IDEMPOTENCY_REPLAY_ENABLED for POST /rebalance/simulate; null keeps the environment value.',
+    false,
+  ],
   // Service responses
   items: ['The page.'],
   next_cursor: ['Pass as `cursor` for the next page; null on the last page.', 'rr_1e8f3c1c2a9b4d6e'],

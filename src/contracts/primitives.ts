@@ -85,9 +85,9 @@ export const decimal = () =>
     })
     .meta(DECIMAL_DOC);
 
-/** Decimal with inclusive bounds, reported with the framework's generic wording. */
-export const boundedDecimal = (bounds: { ge?: string; le?: string; gt?: string }) =>
-  decimal().check((payload) => {
+/** Inclusive (or strict lower) bounds on a decimal, reported with the framework's generic wording. */
+export const decimalBounds =
+  (bounds: { ge?: string; le?: string; gt?: string }) => (payload: z.core.ParsePayload<Dec>) => {
     const value = payload.value;
     const out = (type: string, message: string, limit: string) =>
       payload.issues.push({
@@ -102,7 +102,11 @@ export const boundedDecimal = (bounds: { ge?: string; le?: string; gt?: string }
       out('greater_than_equal', `Input should be greater than or equal to ${bounds.ge}`, bounds.ge);
     if (bounds.le !== undefined && value.compareTo(parseDecimalText(bounds.le)!) > 0)
       out('less_than_equal', `Input should be less than or equal to ${bounds.le}`, bounds.le);
-  });
+  };
+
+/** Decimal with inclusive bounds. */
+export const boundedDecimal = (bounds: { ge?: string; le?: string; gt?: string }) =>
+  decimal().check(decimalBounds(bounds));
 
 /** Decimal with a domain rule whose message the spec fixes ("Value error, ..."). */
 export const decimalWithRule = (isValid: (d: Dec) => boolean, message: string) =>
@@ -254,7 +258,7 @@ export interface FieldError {
 
 /** Map Zod issues to the `{type, loc, msg, input}` list clients already parse. */
 export function toFieldErrors(error: z.ZodError, prefix: (string | number)[] = []): FieldError[] {
-  return error.issues.map((issue) => {
+  return error.issues.flatMap((issue): FieldError | FieldError[] => {
     const loc = [...prefix, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))];
     const params = (issue as { params?: IssueType }).params;
     const rawInput = (issue as { input?: unknown }).input;
@@ -264,6 +268,7 @@ export function toFieldErrors(error: z.ZodError, prefix: (string | number)[] = [
       if (params.ctx) out.ctx = params.ctx;
       return out;
     }
+    if (issue.code === 'unrecognized_keys') return extraKeyErrors(issue, loc, rawInput);
     if (issue.code === 'invalid_type') {
       if (rawInput === undefined) return { type: 'missing', loc, msg: 'Field required', input: null };
       if (issue.expected === 'array')
@@ -275,6 +280,18 @@ export function toFieldErrors(error: z.ZodError, prefix: (string | number)[] = [
     }
     return { type: issue.code, loc, msg: issue.message, input };
   });
+}
+
+/** A strict object's unknown keys: one `extra_forbidden` entry per key, located at the key. */
+function extraKeyErrors(issue: z.core.$ZodIssue, loc: (string | number)[], input: unknown): FieldError[] {
+  const keys = (issue as { keys?: string[] }).keys ?? [];
+  const values = input && typeof input === 'object' ? (input as Record<string, unknown>) : {};
+  return keys.map((key) => ({
+    type: 'extra_forbidden',
+    loc: [...loc, key],
+    msg: 'Extra inputs are not permitted',
+    input: plainInput(values[key]),
+  }));
 }
 
 /** Raw JSON tokens back to plain JSON values for echoing in an error. */

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import type { AnalyzeRequest } from '../contracts/dpm-analyze.js';
 import { engineOptionsSchema, type EngineOptions, type SimulateRequest } from '../contracts/dpm-request.js';
 import { validate } from '../contracts/parse.js';
+import type { AppliedPolicyPack } from '../contracts/policy-pack.js';
 import { add, type Dec, ZERO } from '../contracts/decimal.js';
 import { sortedByCodePoint } from '../contracts/ordering.js';
 import { deriveRunId, simulateRebalance } from './pipeline.js';
@@ -21,8 +22,10 @@ export interface BatchContext {
   correlationId?: string | null;
   /** Run id per scenario; defaults to one derived from the scenario's request hash. */
   runIdFor?: (scenario: string, requestHash: string) => string;
-  /** Hook for policy packs: options as they should run (spec 40). */
+  /** Policy packs: the options each scenario runs with, once its own options validated (spec 40 §17.1). */
   effectiveOptions?: (options: EngineOptions) => EngineOptions;
+  /** The policy pack behind `effectiveOptions`, recorded in every scenario's lineage. */
+  policyPack?: AppliedPolicyPack | null;
 }
 
 export interface ComparisonMetric {
@@ -73,6 +76,7 @@ export function analyzeBatch(request: AnalyzeRequest, context: BatchContext = {}
         requestHash,
         rebalanceRunId: context.runIdFor ? context.runIdFor(name, requestHash) : deriveRunId(requestHash),
         correlationId: context.correlationId ? `${context.correlationId}:${name}` : requestHash,
+        policyPack: context.policyPack ?? null,
       });
       results[name] = result;
       let turnover: Dec = ZERO;

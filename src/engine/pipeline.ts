@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { SimulateRequest } from '../contracts/dpm-request.js';
+import type { AppliedPolicyPack } from '../contracts/policy-pack.js';
 import { abs, add, dec, type Dec, gt, mul, sub } from '../contracts/decimal.js';
 import { planFx } from './fx-funding.js';
 import { decideGate } from './gate.js';
@@ -41,6 +42,8 @@ export interface RunContext {
   rebalanceRunId?: string;
   /** Defaults to `"c_none"`. */
   correlationId?: string;
+  /** The policy pack whose overrides are already in the request's options, for the lineage. */
+  policyPack?: AppliedPolicyPack | null;
 }
 
 const RECONCILIATION_FLOOR = dec('0.5');
@@ -128,6 +131,7 @@ export function simulateRebalance(request: SimulateRequest, context: RunContext 
       request_hash: requestHash,
       idempotency_key: null,
       engine_version: null,
+      policy_pack: context.policyPack ?? null,
     },
   });
   const blockedEarly = () =>

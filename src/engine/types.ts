@@ -3,6 +3,7 @@
  * result into its JSON form (decimal text, 4-place weights).
  */
 import type { Dec } from '../contracts/decimal.js';
+import type { AppliedPolicyPack } from '../contracts/policy-pack.js';
 
 export type RunStatus = 'READY' | 'PENDING_REVIEW' | 'BLOCKED';
 export type Side = 'BUY' | 'SELL';
@@ -249,6 +250,8 @@ export interface Lineage {
   request_hash: string;
   idempotency_key: string | null;
   engine_version: string | null;
+  /** The policy pack the options came from (spec 40 §17, GAP G-B2); null when none was selected. */
+  policy_pack: AppliedPolicyPack | null;
 }
 
 export interface RebalanceResult {

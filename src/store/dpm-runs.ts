@@ -21,6 +21,8 @@ export interface RunRecord {
   result_json: string;
   /** The authenticated caller who created the run, when known. */
   created_by: string | null;
+  /** The policy pack the run was computed under, with its definition (JSON); null: none selected. */
+  policy_pack_json?: string | null;
 }
 
 export interface IdempotencyMapping {
@@ -54,7 +56,7 @@ export interface RunFilters {
 }
 
 const RUN_COLUMNS =
-  'rebalance_run_id, tenant_id, correlation_id, request_hash, idempotency_key, portfolio_id, status, created_at, result_json, created_by';
+  'rebalance_run_id, tenant_id, correlation_id, request_hash, idempotency_key, portfolio_id, status, created_at, result_json, created_by, policy_pack_json';
 
 /**
  * How a recording treats the idempotency key: `claim` records only if the key is still free
@@ -86,6 +88,7 @@ export async function recordRun(
     JSON.stringify({ request_hash: run.request_hash }),
     options.artifactJson ?? null,
     run.created_by,
+    run.policy_pack_json ?? null,
   ];
   const keyed = options.keyMode !== 'none' && run.idempotency_key !== null;
   const ctes: string[] = [];
@@ -106,7 +109,7 @@ export async function recordRun(
   }
   ctes.push(`run AS (
     INSERT INTO dpm_runs (${RUN_COLUMNS})
-    SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text, $8::timestamptz, $9::text, $12::text FROM ${gate}
+    SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text, $8::timestamptz, $9::text, $12::text, $13::text FROM ${gate}
     RETURNING 1)`);
   const edgeSources = keyed
     ? `(VALUES ($3::text, 'CORRELATION_TO_RUN'), ($5::text, 'IDEMPOTENCY_TO_RUN'))`
@@ -124,14 +127,21 @@ export async function recordRun(
   return rows[0]!.recorded === 1;
 }
 
+export interface IdempotentResult {
+  request_hash: string;
+  result_json: string | null;
+  /** The policy pack record of the mapped run (spec 40 Q-B8: replay compares it too). */
+  policy_pack_json: string | null;
+}
+
 /** The stored answer for an idempotency key: its request hash and the mapped run's result. */
 export async function getIdempotentResult(
   db: Queryable,
   tenant: string,
   key: string,
-): Promise<{ request_hash: string; result_json: string | null } | null> {
-  const rows = await db.query<{ request_hash: string; result_json: string | null }>(
-    `SELECT m.request_hash, r.result_json FROM dpm_run_idempotency m
+): Promise<IdempotentResult | null> {
+  const rows = await db.query<IdempotentResult>(
+    `SELECT m.request_hash, r.result_json, r.policy_pack_json FROM dpm_run_idempotency m
      LEFT JOIN dpm_runs r ON r.rebalance_run_id = m.rebalance_run_id
      WHERE m.tenant_id = $1 AND m.idempotency_key = $2`,
     [tenant, key],

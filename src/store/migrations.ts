@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Database, Queryable } from './database.js';
 import { DPM_MIGRATIONS } from './schema/dpm.js';
+import { POLICY_MIGRATIONS } from './schema/policy.js';
 import { PROPOSAL_MIGRATIONS } from './schema/proposals.js';
 
 export interface Migration {
@@ -16,7 +17,12 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [...DPM_MIGRATIONS, ...PROPOSAL_MIGRATIONS];
+/** Namespaces run in this order: `policy` extends `dpm` tables. */
+export const MIGRATIONS: readonly Migration[] = [
+  ...DPM_MIGRATIONS,
+  ...PROPOSAL_MIGRATIONS,
+  ...POLICY_MIGRATIONS,
+];
 
 export class MigrationError extends Error {}
 

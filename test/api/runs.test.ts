@@ -127,7 +127,9 @@ describe.each(BACKENDS)('run supportability (%s)', (backend) => {
       'workflow_history',
       'lineage',
       'idempotency_history',
+      'policy_pack',
     ]);
+    expect(byId.json.policy_pack).toBeNull(); // no policy pack was selected (spec 40, GAP G-B2)
     expect(byId.json.run.rebalance_run_id).toBe(runId);
     expect(byId.json.artifact.rebalance_run_id).toBe(runId);
     expect(byId.json.workflow_history).toEqual({ run_id: runId, decisions: [] });

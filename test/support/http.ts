@@ -1,5 +1,5 @@
 /** In-process HTTP: the real application on a test store, driven with Fastify's inject. */
-import type { FastifyInstance, InjectOptions } from 'fastify';
+import type { FastifyInstance, FastifyServerOptions, InjectOptions } from 'fastify';
 import { buildApp } from '../../src/api/app.js';
 import type { Env } from '../../src/api/config.js';
 import { loadSolver } from '../../src/engine/targets/solver.js';
@@ -16,7 +16,11 @@ export interface TestApp {
   restart(env?: Env): Promise<void>;
   close(): Promise<void>;
   post(url: string, body: unknown, headers?: Record<string, string>): Promise<Response>;
+  put(url: string, body: unknown, headers?: Record<string, string>): Promise<Response>;
   get(url: string, headers?: Record<string, string>): Promise<Response>;
+  delete(url: string, headers?: Record<string, string>): Promise<Response>;
+  /** Any method; a body is sent as JSON. */
+  request(method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<Response>;
 }
 
 export interface Response {
@@ -29,6 +33,8 @@ export interface Response {
 export interface TestAppOptions {
   /** Start the job queue and this many in-process workers (async operations). */
   workers?: number;
+  /** The application's logger (default: none). */
+  logger?: FastifyServerOptions['logger'];
 }
 
 export async function startTestApp(
@@ -49,7 +55,8 @@ export async function startTestApp(
           expireInSeconds: 30,
         })
       : undefined;
-  const build = (e: Env) => buildApp({ db: store.db, env: e, clock, queue, workers: options.workers ?? 0 });
+  const build = (e: Env) =>
+    buildApp({ db: store.db, env: e, clock, queue, workers: options.workers ?? 0, logger: options.logger });
   const harness: TestApp = {
     app: await build(env),
     store,
@@ -65,14 +72,17 @@ export async function startTestApp(
       await queue?.stop(false);
       await store.drop();
     },
-    post: (url, body, headers = {}) =>
-      send(harness.app, {
-        method: 'POST',
-        url,
-        headers: { 'content-type': 'application/json', ...headers },
-        payload: typeof body === 'string' ? body : JSON.stringify(body),
-      }),
+    post: (url, body, headers = {}) => harness.request('POST', url, body, headers),
+    put: (url, body, headers = {}) => harness.request('PUT', url, body, headers),
     get: (url, headers = {}) => send(harness.app, { method: 'GET', url, headers }),
+    delete: (url, headers = {}) => send(harness.app, { method: 'DELETE', url, headers }),
+    request: (method, url, body, headers = {}) =>
+      send(harness.app, {
+        method: method as InjectOptions['method'],
+        url,
+        headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+        payload: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      }),
   };
   return harness;
 }

@@ -45,6 +45,9 @@ export function buildArtifact(run: RunRecord): Json {
       engine_version: result.lineage?.engine_version ?? 'unknown',
       run_created_at: isoTimestamp(run.created_at),
       hashes: { request_hash: run.request_hash, artifact_hash: '' },
+      // The policy pack the run was computed under, with its definition (spec 40 G-B2); only for runs
+      // that selected one, so every other artifact is exactly what it was before packs existed.
+      ...(run.policy_pack_json ? { policy_pack: JSON.parse(run.policy_pack_json) as Json } : {}),
     },
   };
   artifact.evidence.hashes.artifact_hash = artifactHash(artifact);

@@ -8,6 +8,7 @@ import { conflict, notFound } from '../errors.js';
 import { route } from '../route.js';
 import { tenantOf } from '../tenancy.js';
 import { isoTimestamp } from '../time.js';
+import type { PolicyPackService } from '../policies/service.js';
 import type { OperationService } from './operations.js';
 import {
   analyzeHeaders,
@@ -42,7 +43,12 @@ const statusSchema = z
   })
   .meta({ description: 'An async operation.' });
 
-export function operationRoutes(app: FastifyInstance, operations: OperationService, env: Env): void {
+export function operationRoutes(
+  app: FastifyInstance,
+  operations: OperationService,
+  env: Env,
+  policies: PolicyPackService,
+): void {
   const gates = async (...names: Gate[]) => {
     for (const gate of names) if (!gateOpen(env, gate)) throw notFound(GATES[gate].code);
     await operations.purgeExpired();
@@ -58,7 +64,9 @@ export function operationRoutes(app: FastifyInstance, operations: OperationServi
     description:
       'Validates and stores the analysis, then answers 202 at once with where to poll. By default a queue worker runs it ' +
       '(in this process or any `keel worker` on the same database); with DPM_ASYNC_EXECUTION_MODE=ACCEPT_ONLY it waits ' +
-      'for POST /rebalance/operations/{operation_id}/execute. The resolved correlation id is echoed in X-Correlation-Id.',
+      'for POST /rebalance/operations/{operation_id}/execute. The resolved correlation id is echoed in X-Correlation-Id. ' +
+      'A selected policy pack is resolved at submission and stored with the operation: the execution applies that ' +
+      'definition even if the catalog or configuration changed in between.',
     headers: analyzeHeaders,
     body: analyzeRequestSchema,
     responses: {
@@ -74,6 +82,7 @@ export function operationRoutes(app: FastifyInstance, operations: OperationServi
           execute_url: z.string(),
         }),
       },
+      403: { description: 'FORBIDDEN: missing permission …, or TENANT_MISMATCH.', schema: errorBody },
       404: { description: 'DPM_ASYNC_OPERATIONS_DISABLED.', schema: errorBody },
       422: { description: 'Invalid payload.', schema: validationErrorBody },
     },
@@ -82,6 +91,7 @@ export function operationRoutes(app: FastifyInstance, operations: OperationServi
       const op = await operations.submit(tenantOf(request), body, headers['X-Correlation-Id'], {
         policyPackId: headers['X-Policy-Pack-Id'],
         actor: request.actor ?? null,
+        policy: await policies.forRequest(request, headers),
       });
       reply.status(202).header('X-Correlation-Id', op.correlation_id);
       return {

@@ -22,7 +22,13 @@ import {
 import { appendEdge } from '../../store/dpm-runs.js';
 import { type Env, envInt, envText } from '../config.js';
 import { isoTimestamp } from '../time.js';
-import { newId, newRunId, type DpmService } from './service.js';
+import {
+  NO_POLICY_PACK,
+  policyContext,
+  policyFromContext,
+  type ResolvedPolicyPack,
+} from '../../policy/record.js';
+import { batchPolicy, newId, newRunId, type DpmService } from './service.js';
 
 export const ANALYZE_QUEUE = 'dpm-analyze-scenarios';
 
@@ -67,7 +73,7 @@ export class OperationService {
     tenant: string,
     request: AnalyzeRequest,
     correlationHeader: string | undefined,
-    options: { policyPackId?: string; actor?: string | null } = {},
+    options: { policyPackId?: string; actor?: string | null; policy?: ResolvedPolicyPack } = {},
   ): Promise<OperationRecord> {
     await this.purgeExpired();
     const operation: OperationRecord = {
@@ -82,13 +88,10 @@ export class OperationService {
       result_json: null,
       error_json: null,
       // lossless-json keeps every number token of the unvalidated scenario options as written.
+      // The pack is resolved now and stored with the operation (spec 40 QUIRK Q-B6 closed).
       request_json: stringifyLossless({
         batch_request: request,
-        policy_context: {
-          request_policy_pack_id: options.policyPackId ?? null,
-          tenant_default_policy_pack_id: null,
-          tenant_id: tenant,
-        },
+        policy_context: policyContext(tenant, options.policyPackId, options.policy ?? NO_POLICY_PACK),
       })!,
       attempts: 0,
       created_by: options.actor ?? null,
@@ -132,14 +135,19 @@ export class OperationService {
     });
     if (!claimed) return null;
     try {
-      const stored = parseLossless(claimed.request_json!) as { batch_request: unknown };
+      const stored = parseLossless(claimed.request_json!) as {
+        batch_request: unknown;
+        policy_context?: unknown;
+      };
       const parsed = validate(analyzeRequestSchema, stored.batch_request);
       if (!parsed.ok) throw new Error(`stored request no longer validates: ${parsed.errors[0]?.msg}`);
+      const policy = policyFromContext(stored.policy_context);
       const batch = analyzeBatch(parsed.value, {
         batchRunId: newId('batch_', 16),
         runAtUtc: isoTimestamp(this.dpm.now()),
         correlationId: claimed.correlation_id,
         runIdFor: () => newRunId(),
+        ...batchPolicy(policy),
       });
       await this.db.transaction(async (tx) => {
         await this.dpm.recordBatch(
@@ -148,6 +156,7 @@ export class OperationService {
           batch,
           claimed.created_by,
           tx,
+          policy,
         );
         const finished = await finishOperation(tx, operationId, token, {
           status: 'SUCCEEDED',

@@ -263,7 +263,8 @@ export function runRoutes(app: FastifyInstance, service: DpmService, env: Env): 
       workflow_history: { run_id: run.rebalance_run_id, decisions: decisions.map(decisionJson) },
       lineage: { entity_id: run.rebalance_run_id, edges: edges.map(edgeJson), next_cursor: null },
     });
-    return `{"run":${runLookup(run)},"artifact":${artifact},${rest.slice(1, -1)},"idempotency_history":${history}}`;
+    const policyPack = run.policy_pack_json ?? 'null';
+    return `{"run":${runLookup(run)},"artifact":${artifact},${rest.slice(1, -1)},"idempotency_history":${history},"policy_pack":${policyPack}}`;
   };
 
   const bundleRoute = (
@@ -279,7 +280,9 @@ export function runRoutes(app: FastifyInstance, service: DpmService, env: Env): 
       tags: TAG,
       summary,
       description:
-        'Everything support needs about one run: the run, artifact, async operation, workflow history, lineage and idempotency history.',
+        'Everything support needs about one run: the run, artifact, async operation, workflow history, lineage, ' +
+        'idempotency history, and the policy pack the run was computed under (id, version, source, definition; null ' +
+        'when none was selected).',
       params,
       query: bundleQuery,
       responses: {

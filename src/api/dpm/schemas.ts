@@ -9,11 +9,23 @@ import { timeBound } from '../time.js';
 /** Keys, ids and header values are bounded (GAP G-S11). */
 export const MAX_ID_LENGTH = 256;
 
-const text = (description: string, example: string) =>
+export const text = (description: string, example: string) =>
   z
     .string({ error: 'Input should be a valid string' })
     .max(MAX_ID_LENGTH, { error: `String should have at most ${MAX_ID_LENGTH} characters` })
+    .check(noNul)
     .meta({ description, examples: [example] });
+
+/** PostgreSQL text cannot hold U+0000: such an id is a 422, not a database error. */
+export function noNul(payload: z.core.ParsePayload<string>): void {
+  if (payload.value.includes('\u0000'))
+    payload.issues.push({
+      code: 'custom',
+      message: 'String should not contain NUL characters',
+      input: payload.value,
+      params: { type: 'string_pattern_mismatch' },
+    });
+}
 
 export const idempotencyKey = () =>
   text(
@@ -23,15 +35,34 @@ export const idempotencyKey = () =>
 export const correlationId = () =>
   text('Trace id carried into the run and its lineage.', 'corr-2026-02-20-001');
 
+/** `X-Policy-Pack-Id` (spec 40 §16). */
+export const policyPackIdHeader = () =>
+  text(
+    'Request-level policy pack id (trimmed; blank = absent). Applies only when DPM_POLICY_PACKS_ENABLED is true; ' +
+      'an id that is not in the catalog changes nothing and is recorded with `applied: false`.',
+    'dpm_standard_v1',
+  ).optional();
+
+/** `X-Tenant-Id` (spec 40 §16, docs/decisions/0033). */
+export const tenantIdHeader = () =>
+  text(
+    'Tenant id. Without token auth it selects the tenant (whose data and stored packs are used) and its entry in ' +
+      'DPM_TENANT_POLICY_PACK_MAP_JSON. With token auth the tenant is the token’s; a different value here is ' +
+      '403 TENANT_MISMATCH.',
+    'tenant_001',
+  ).optional();
+
 export const simulateHeaders = z.object({
   'Idempotency-Key': idempotencyKey(),
   'X-Correlation-Id': correlationId().optional(),
-  'X-Policy-Pack-Id': text('Request-level policy pack id (spec 40).', 'pack_conservative').optional(),
+  'X-Policy-Pack-Id': policyPackIdHeader(),
+  'X-Tenant-Id': tenantIdHeader(),
 });
 
 export const analyzeHeaders = z.object({
   'X-Correlation-Id': correlationId().optional(),
-  'X-Policy-Pack-Id': text('Request-level policy pack id (spec 40).', 'pack_conservative').optional(),
+  'X-Policy-Pack-Id': policyPackIdHeader(),
+  'X-Tenant-Id': tenantIdHeader(),
 });
 
 export const runIdParams = z.object({

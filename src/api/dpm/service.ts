@@ -5,9 +5,17 @@
 import { randomBytes } from 'node:crypto';
 import { canonicalHash } from '../../contracts/canonical.js';
 import type { AnalyzeRequest } from '../../contracts/dpm-analyze.js';
-import type { SimulateRequest } from '../../contracts/dpm-request.js';
+import type { EngineOptions, SimulateRequest } from '../../contracts/dpm-request.js';
 import { analyzeBatch, type BatchResult } from '../../engine/batch.js';
 import { simulateRebalance } from '../../engine/pipeline.js';
+import { applyPolicyPack, replayEnabled } from '../../policy/apply.js';
+import {
+  NO_POLICY_PACK,
+  policyRecordJson,
+  replayKey,
+  type ResolvedPolicyPack,
+  storedReplayKey,
+} from '../../policy/record.js';
 import { batchJsonText, resultJsonText } from '../../engine/wire.js';
 import type { Database, Queryable } from '../../store/database.js';
 import {
@@ -28,6 +36,12 @@ export const newId = (prefix: string, hexDigits: number) =>
     .slice(0, hexDigits)}`;
 export const newRunId = () => newId('rr_', 16);
 
+/** The batch-engine hooks that apply a resolved pack to every scenario (spec 40 §17.1). */
+export const batchPolicy = (policy: ResolvedPolicyPack) => ({
+  effectiveOptions: (options: EngineOptions) => applyPolicyPack(options, policy.definition),
+  policyPack: policy.applied,
+});
+
 export interface SimulateCall {
   tenant: string;
   /** The authenticated caller, recorded as the run's creator. */
@@ -35,6 +49,8 @@ export interface SimulateCall {
   idempotencyKey: string;
   correlationId: string | undefined;
   request: SimulateRequest;
+  /** The policy pack resolved for the request (spec 40 §17); none when omitted. */
+  policy?: ResolvedPolicyPack;
 }
 
 export class DpmService {
@@ -72,18 +88,29 @@ export class DpmService {
    * and the key is re-pointed to it. Returns the response JSON text.
    */
   async simulate(call: SimulateCall): Promise<string> {
+    // The hash is of the request as sent; the pack is compared beside it (spec 40 Q-B8).
     const requestHash = canonicalHash(call.request);
-    const replay = envFlag(this.env, 'DPM_IDEMPOTENCY_REPLAY_ENABLED', true);
+    const policy = call.policy ?? NO_POLICY_PACK;
+    const replay = replayEnabled(
+      policy.definition,
+      envFlag(this.env, 'DPM_IDEMPOTENCY_REPLAY_ENABLED', true),
+    );
+    const packKey = replayKey(policy.applied);
     await this.purgeExpired();
     if (replay) {
-      const stored = await this.replayed(call.tenant, call.idempotencyKey, requestHash);
+      const stored = await this.replayed(call.tenant, call.idempotencyKey, requestHash, packKey);
       if (stored !== null) return stored;
     }
-    const result = simulateRebalance(call.request, {
-      requestHash,
-      rebalanceRunId: newRunId(),
-      correlationId: call.correlationId || 'c_none',
-    });
+    const options = applyPolicyPack(call.request.options, policy.definition);
+    const result = simulateRebalance(
+      options === call.request.options ? call.request : { ...call.request, options },
+      {
+        requestHash,
+        rebalanceRunId: newRunId(),
+        correlationId: call.correlationId || 'c_none',
+        policyPack: policy.applied,
+      },
+    );
     const text = resultJsonText(result);
     const recorded = await this.record(this.db, {
       run: {
@@ -97,21 +124,29 @@ export class DpmService {
         created_at: this.now(),
         result_json: text,
         created_by: call.actor,
+        policy_pack_json: policyRecordJson(policy),
       },
       keyMode: replay ? 'claim' : 'overwrite',
     });
     if (recorded) return text;
     // Another request claimed the key between our look-up and our write: answer as it did.
-    const winner = await this.replayed(call.tenant, call.idempotencyKey, requestHash);
+    const winner = await this.replayed(call.tenant, call.idempotencyKey, requestHash, packKey);
     if (winner === null) throw new Error('idempotency key claimed but not readable');
     return winner;
   }
 
-  /** The stored response for a key, null when the key is free; 409 for another body. */
-  private async replayed(tenant: string, key: string, requestHash: string): Promise<string | null> {
+  /** The stored response for a key, null when the key is free; 409 for another body or another pack. */
+  private async replayed(
+    tenant: string,
+    key: string,
+    requestHash: string,
+    packKey: string | null,
+  ): Promise<string | null> {
     const hit = await getIdempotentResult(this.db, tenant, key);
     if (!hit) return null;
     if (hit.request_hash !== requestHash) throw conflict('IDEMPOTENCY_KEY_CONFLICT: request hash mismatch');
+    if (storedReplayKey(hit.policy_pack_json) !== packKey)
+      throw conflict('IDEMPOTENCY_KEY_CONFLICT: policy pack mismatch');
     return hit.result_json;
   }
 
@@ -125,14 +160,16 @@ export class DpmService {
     request: AnalyzeRequest,
     correlationId: string | undefined,
     actor: string | null,
+    policy: ResolvedPolicyPack = NO_POLICY_PACK,
   ): Promise<BatchResult> {
     const batch = analyzeBatch(request, {
       batchRunId: newId('batch_', 16),
       runAtUtc: isoTimestamp(this.now()),
       correlationId: correlationId || null,
       runIdFor: () => newRunId(),
+      ...batchPolicy(policy),
     });
-    await this.recordBatch(tenant, request.portfolio_snapshot.portfolio_id, batch, actor);
+    await this.recordBatch(tenant, request.portfolio_snapshot.portfolio_id, batch, actor, undefined, policy);
     return batch;
   }
 
@@ -142,7 +179,9 @@ export class DpmService {
     batch: BatchResult,
     actor: string | null,
     tx?: Queryable,
+    policy: ResolvedPolicyPack = NO_POLICY_PACK,
   ): Promise<void> {
+    const policyJson = policyRecordJson(policy);
     await this.purgeExpired();
     const write = async (q: Queryable) => {
       const createdAt = this.now();
@@ -160,6 +199,7 @@ export class DpmService {
             created_at: createdAt,
             result_json: resultJsonText(result),
             created_by: actor,
+            policy_pack_json: policyJson,
           },
         });
     };
