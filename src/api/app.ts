@@ -22,6 +22,7 @@ import { simulateRoutes } from './dpm/simulate-routes.js';
 import { workflowRoutes } from './dpm/workflow-routes.js';
 import { operationRoutes } from './dpm/operation-routes.js';
 import { ANALYZE_QUEUE, OperationService } from './dpm/operations.js';
+import { registerProposalLifecycle } from './proposals/routes.js';
 import type { JobQueue } from '../store/queue.js';
 
 export interface AppOptions {
@@ -111,6 +112,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
           method: request.method,
           route: request.routeOptions.url ?? request.url,
           status: reply.statusCode,
+          ...request.auditDetail,
         },
       },
       'audit',
@@ -189,5 +191,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   operationRoutes(app, operations, env);
   await operations.startWorkers(options.workers ?? 0);
   advisoryRoutes(app, options.db, options.clock ?? (() => new Date()));
+  await registerProposalLifecycle(app, { ...options, env });
   return app;
 }

@@ -27,8 +27,11 @@ export interface RouteSpec<
   url: string;
   tags: string[];
   summary: string;
-  /** What the caller must be allowed to do (checked before validation). */
-  permission: Permission;
+  /**
+   * What the caller must be allowed to do (checked before validation); with several, any one of
+   * them lets the request through and the handler checks the one its input needs.
+   */
+  permission: Permission | readonly [Permission, ...Permission[]];
   description?: string;
   params?: P;
   query?: Q;
@@ -46,12 +49,32 @@ export interface RouteSpec<
 }
 
 const jsonSchema = (schema: z.ZodType) => {
-  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, {
+  const {
+    $schema: _ignored,
+    $defs,
+    ...rest
+  } = z.toJSONSchema(schema, {
     io: 'input',
     unrepresentable: 'any',
   }) as Record<string, unknown>;
-  return documentSchema(rest) as Record<string, unknown>;
+  return documentSchema(inlineDefs(rest, ($defs ?? {}) as Record<string, unknown>)) as Record<
+    string,
+    unknown
+  >;
 };
+
+/** Named schemas (`.meta({ id })`) come back as `$ref`s into `$defs`; the document keeps them inline. */
+function inlineDefs(node: unknown, defs: Record<string, unknown>): unknown {
+  if (Array.isArray(node)) return node.map((n) => inlineDefs(n, defs));
+  if (!node || typeof node !== 'object') return node;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(node)) out[key] = inlineDefs(value, defs);
+  const ref = out.$ref;
+  const target = typeof ref === 'string' && ref.startsWith('#/$defs/') ? defs[ref.slice(8)] : undefined;
+  if (target === undefined) return out;
+  delete out.$ref;
+  return { ...(inlineDefs(target, defs) as Record<string, unknown>), ...out };
+}
 
 /** Fastify lower-cases header names; the schema (and error `loc`) uses their canonical case. */
 function headerValues(request: FastifyRequest, schema: AnyObject): Record<string, unknown> {
@@ -76,6 +99,8 @@ export function route<
     ['headers', 'header'],
     ['body', 'body'],
   ];
+  const permissions: readonly Permission[] =
+    typeof spec.permission === 'string' ? [spec.permission] : spec.permission;
   const responses: Record<string, unknown> = {};
   for (const [code, doc] of Object.entries(spec.responses))
     responses[code] = doc.schema
@@ -88,7 +113,7 @@ export function route<
     schema: {
       tags: spec.tags,
       summary: spec.summary,
-      description: `${spec.description ? `${spec.description} ` : ''}Requires permission \`${spec.permission}\`.`,
+      description: `${spec.description ? `${spec.description} ` : ''}Requires permission ${permissions.map((p) => `\`${p}\``).join(' or ')}.`,
       security: [{ bearerAuth: [] }],
       ...(spec.params && { params: jsonSchema(spec.params) }),
       ...(spec.query && { querystring: jsonSchema(spec.query) }),
@@ -96,9 +121,9 @@ export function route<
       ...(spec.body && { body: jsonSchema(spec.body) }),
       response: responses,
     },
-    config: { permission: spec.permission },
+    config: { permission: permissions[0] },
     handler: async (request, reply) => {
-      requirePermission(request, spec.permission);
+      if (!permissions.some((p) => request.permissions?.has(p))) requirePermission(request, permissions[0]!);
       const errors: FieldError[] = [];
       const values: Record<string, unknown> = {};
       for (const [part, loc] of parts) {
