@@ -249,10 +249,13 @@ export async function insertEvent(q: Queryable, tenant: string, e: EventRecord):
   ]);
 }
 
-/** Events in occurrence order (occurred_at, then insertion order). */
+/**
+ * Events in the order they were recorded. Every event of a proposal is written under its row lock,
+ * so the sequence is the causal order (the same as occurred_at's, unless servers' clocks disagree).
+ */
 export async function listEvents(q: Queryable, tenant: string, proposalId: string): Promise<EventRecord[]> {
   return q.query<EventRecord>(
-    `SELECT ${EVENT_COLUMNS} FROM proposal_workflow_events WHERE tenant_id = $1 AND proposal_id = $2 ORDER BY occurred_at, seq`,
+    `SELECT ${EVENT_COLUMNS} FROM proposal_workflow_events WHERE tenant_id = $1 AND proposal_id = $2 ORDER BY seq`,
     [tenant, proposalId],
   );
 }
@@ -264,7 +267,7 @@ export async function latestEvent(
 ): Promise<EventRecord | null> {
   const rows = await q.query<EventRecord>(
     `SELECT ${EVENT_COLUMNS} FROM proposal_workflow_events WHERE tenant_id = $1 AND proposal_id = $2
-     ORDER BY occurred_at DESC, seq DESC LIMIT 1`,
+     ORDER BY seq DESC LIMIT 1`,
     [tenant, proposalId],
   );
   return rows[0] ?? null;
@@ -284,13 +287,14 @@ export async function insertApproval(q: Queryable, tenant: string, a: ApprovalRe
   ]);
 }
 
+/** Approvals in the order they were recorded (see listEvents). */
 export async function listApprovals(
   q: Queryable,
   tenant: string,
   proposalId: string,
 ): Promise<ApprovalRecord[]> {
   return q.query<ApprovalRecord>(
-    `SELECT ${APPROVAL_COLUMNS} FROM proposal_approvals WHERE tenant_id = $1 AND proposal_id = $2 ORDER BY occurred_at, seq`,
+    `SELECT ${APPROVAL_COLUMNS} FROM proposal_approvals WHERE tenant_id = $1 AND proposal_id = $2 ORDER BY seq`,
     [tenant, proposalId],
   );
 }
@@ -304,7 +308,7 @@ export async function lastApprovedReview(
   const rows = await q.query<{ approval_type: 'RISK' | 'COMPLIANCE' }>(
     `SELECT approval_type FROM proposal_approvals
      WHERE tenant_id = $1 AND proposal_id = $2 AND approved AND approval_type IN ('RISK', 'COMPLIANCE')
-     ORDER BY occurred_at DESC, seq DESC LIMIT 1`,
+     ORDER BY seq DESC LIMIT 1`,
     [tenant, proposalId],
   );
   return rows[0]?.approval_type ?? null;

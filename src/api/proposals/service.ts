@@ -18,6 +18,7 @@ import {
   type VersionStatus,
 } from '../../advisory/lifecycle.js';
 import { simulateProposal } from '../../advisory/proposal.js';
+import type { ProposalResult } from '../../advisory/types.js';
 import { proposalJsonText } from '../../advisory/wire.js';
 import { canonicalHash } from '../../contracts/canonical.js';
 import type {
@@ -117,6 +118,12 @@ type VersionBody = ActorBody<ProposalVersionRequest> & { created_by: string };
 type TransitionBody = ActorBody<ProposalTransitionRequest> & { actor_id: string };
 type ApprovalBody = ActorBody<ProposalApprovalRequest> & { actor_id: string };
 
+interface Simulation {
+  result: ProposalResult;
+  text: string;
+  json: Doc;
+}
+
 /** JSON text of a free object from a request (reason, details), number tokens as sent. */
 const freeJson = (value: Record<string, unknown>) => stringifyLossless(value)!;
 
@@ -167,13 +174,12 @@ export class ProposalLifecycleService {
     const now = this.now();
     const proposalId = lifecycleId('pp_');
     const correlationId = correlation.resolved ?? (correlation.header || lifecycleId('corr_'));
-    const version = this.buildVersion(body, {
+    const simulation = this.simulate(body.simulate_request, { requestHash, correlationId, idempotencyKey });
+    const version = this.buildVersion(body.simulate_request, simulation, {
       proposalId,
       versionNo: 1,
       createdBy: body.created_by,
       requestHash,
-      correlationId,
-      idempotencyKey,
       now,
     });
     const proposal: ProposalRecord = {
@@ -244,26 +250,27 @@ export class ProposalLifecycleService {
     this.requireSamePortfolio(existing, body);
 
     const requestHash = canonicalHash(body);
-    const now = this.now();
     const correlationId = correlation.resolved ?? (correlation.header || lifecycleId('corr_'));
-    const draft = {
-      proposalId,
-      versionNo: existing.current_version_no + 1,
-      createdBy: body.created_by,
+    // The simulation runs outside the lock; the number and the time are taken under it, so
+    // versions racing each other get dense numbers and events stay in the order they were recorded.
+    const simulation = this.simulate(body.simulate_request, {
       requestHash,
       correlationId,
       idempotencyKey: null,
-      now,
-    };
-    const built = this.buildVersion(body, draft);
+    });
     return this.db.transaction(async (tx) => {
       const locked = await findProposal(tx, tenant, proposalId, { lock: true });
       if (!locked) throw new ProposalNotFoundError(PROPOSAL_NOT_FOUND);
       this.requireVersionable(locked);
+      const now = this.now();
       const versionNo = locked.current_version_no + 1;
-      // Another version may have landed while this one was simulated: numbers are taken under the
-      // lock (the content does not depend on the number).
-      const version = { ...built, version_no: versionNo };
+      const version = this.buildVersion(body.simulate_request, simulation, {
+        proposalId,
+        versionNo,
+        createdBy: body.created_by,
+        requestHash,
+        now,
+      });
       const from = locked.current_state as ProposalState;
       const review =
         from === 'AWAITING_CLIENT_CONSENT' || from === 'EXECUTION_READY'
@@ -544,28 +551,24 @@ export class ProposalLifecycleService {
       throw new ProposalValidationError(PORTFOLIO_CONTEXT_MISMATCH);
   }
 
-  /** Simulate, package and hash one version (§9). */
+  /** The advisory simulation of a version, and its result as served (spec 20 §9). */
+  private simulate(
+    request: CreateBody['simulate_request'],
+    lineage: { requestHash: string; correlationId: string; idempotencyKey: string | null },
+  ): Simulation {
+    const result = simulateProposal(request, lineage);
+    const text = proposalJsonText(result);
+    return { result, text, json: JSON.parse(text) as Doc };
+  }
+
+  /** Package a simulation as a version: artifact, evidence and hashes (§9). */
   private buildVersion(
-    body: { simulate_request: CreateBody['simulate_request'] },
-    v: {
-      proposalId: string;
-      versionNo: number;
-      createdBy: string;
-      requestHash: string;
-      correlationId: string;
-      idempotencyKey: string | null;
-      now: Date;
-    },
+    request: CreateBody['simulate_request'],
+    simulation: Simulation,
+    v: { proposalId: string; versionNo: number; createdBy: string; requestHash: string; now: Date },
   ): VersionRecord {
-    const request = body.simulate_request;
-    const result = simulateProposal(request, {
-      requestHash: v.requestHash,
-      correlationId: v.correlationId,
-      idempotencyKey: v.idempotencyKey,
-    });
-    const resultText = proposalJsonText(result);
-    const resultJson = JSON.parse(resultText) as Doc;
-    const artifact = buildProposalArtifact(request, result, resultJson as never, isoTimestamp(v.now));
+    const { result, text, json } = simulation;
+    const artifact = buildProposalArtifact(request, result, json as never, isoTimestamp(v.now));
     const evidence = artifact.evidence_bundle as { hashes: { artifact_hash: string } };
     return {
       proposal_version_id: lifecycleId('ppv_'),
@@ -575,12 +578,12 @@ export class ProposalLifecycleService {
       created_at: v.now,
       request_hash: v.requestHash,
       artifact_hash: evidence.hashes.artifact_hash,
-      simulation_hash: canonicalHash(resultJson),
+      simulation_hash: canonicalHash(json),
       status_at_creation: result.status,
-      proposal_result_json: resultText,
+      proposal_result_json: text,
       artifact_json: JSON.stringify(artifact),
       evidence_bundle_json: this.settings.storeEvidenceBundle ? JSON.stringify(evidence) : '{}',
-      gate_decision_json: resultJson.gate_decision ? JSON.stringify(resultJson.gate_decision) : null,
+      gate_decision_json: json.gate_decision ? JSON.stringify(json.gate_decision) : null,
     };
   }
 

@@ -74,7 +74,7 @@ CREATE TABLE proposal_workflow_events (
   related_version_no INTEGER,
   FOREIGN KEY (tenant_id, proposal_id) REFERENCES proposal_records (tenant_id, proposal_id)
 );
-CREATE INDEX proposal_events_timeline ON proposal_workflow_events (tenant_id, proposal_id, occurred_at, seq);
+CREATE INDEX proposal_events_timeline ON proposal_workflow_events (tenant_id, proposal_id, seq);
 
 CREATE TABLE proposal_approvals (
   seq BIGSERIAL NOT NULL,
@@ -89,7 +89,7 @@ CREATE TABLE proposal_approvals (
   related_version_no INTEGER,
   FOREIGN KEY (tenant_id, proposal_id) REFERENCES proposal_records (tenant_id, proposal_id)
 );
-CREATE INDEX proposal_approvals_proposal ON proposal_approvals (tenant_id, proposal_id, occurred_at, seq);
+CREATE INDEX proposal_approvals_proposal ON proposal_approvals (tenant_id, proposal_id, seq);
 
 CREATE TABLE proposal_create_idempotency (
   tenant_id TEXT NOT NULL,
