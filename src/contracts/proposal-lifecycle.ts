@@ -39,11 +39,18 @@ export type WorkflowEventType = (typeof WORKFLOW_EVENT_TYPES)[number];
 export const APPROVAL_TYPES = ['RISK', 'COMPLIANCE', 'CLIENT_CONSENT'] as const;
 export type ApprovalType = (typeof APPROVAL_TYPES)[number];
 
-/** Text with an upper bound on its length. */
-const boundedText = (max: number) =>
+const NUL = '\u0000';
+const NO_NUL = 'String should not contain NUL characters';
+
+/** Text with an upper bound on its length, storable in a PostgreSQL text column (no NUL). */
+export const boundedText = (max: number) =>
   z
     .string({ error: 'Input should be a valid string' })
-    .max(max, { error: `String should have at most ${max} characters` });
+    .max(max, { error: `String should have at most ${max} characters` })
+    .refine((value) => !value.includes(NUL), { error: NO_NUL });
+
+/** The largest version number a PostgreSQL integer holds. */
+export const MAX_VERSION_NO = 2_147_483_647;
 
 export const MAX_ACTOR_LENGTH = 256;
 
@@ -98,11 +105,22 @@ export const proposalMetadataSchema = z
   })
   .meta({ id: 'ProposalMetadata', description: 'Descriptive metadata of a proposal, fixed at create.' });
 
-const simulateRequest = proposalRequestSchema.meta({
-  description:
-    'A full advisory simulate request (the body of POST /rebalance/proposals/simulate); ' +
-    'options.enable_proposal_simulation must be true unless PROPOSAL_REQUIRE_SIMULATION_FLAG is false.',
-});
+const simulateRequest = proposalRequestSchema
+  .check((payload) => {
+    const portfolioId = payload.value.portfolio_snapshot.portfolio_id;
+    if (portfolioId.includes(NUL))
+      payload.issues.push({
+        code: 'custom',
+        message: NO_NUL,
+        input: portfolioId,
+        path: ['portfolio_snapshot', 'portfolio_id'],
+      });
+  })
+  .meta({
+    description:
+      'A full advisory simulate request (the body of POST /rebalance/proposals/simulate); ' +
+      'options.enable_proposal_simulation must be true unless PROPOSAL_REQUIRE_SIMULATION_FLAG is false.',
+  });
 
 export const proposalCreateRequestSchema = z
   .object({
@@ -130,7 +148,7 @@ export const proposalVersionRequestSchema = z
 const stateEnum = (description: string) => oneOf(PROPOSAL_STATES).meta({ description });
 
 const relatedVersionNo = () =>
-  nullable(integer({ ge: 1 })).meta({
+  nullable(integer({ ge: 1, le: MAX_VERSION_NO })).meta({
     description:
       'The version this action refers to; stored as sent (GAP G-P8: not checked against the versions).',
     examples: [1],
@@ -514,12 +532,9 @@ export const proposalOperationStatusSchema = z
 
 export const proposalLifecycleConfigSchema = z
   .object({
-    store_backend: z.literal('POSTGRES').meta({
+    store_backend: z.enum(['POSTGRES', 'EMBEDDED_POSTGRES']).meta({
       description:
-        'Always POSTGRES: proposals live in Keel’s one PostgreSQL store (embedded or DATABASE_URL).',
-    }),
-    store_location: z.enum(['EMBEDDED', 'SERVER']).meta({
-      description: 'EMBEDDED PostgreSQL (PGlite) or a SERVER reached through DATABASE_URL (Keel addition).',
+        'The store in use: a PostgreSQL server (DATABASE_URL) or embedded PostgreSQL (PGlite); never IN_MEMORY in Keel.',
     }),
     backend_ready: z.boolean().meta({
       description: 'The database answers and the proposal migrations are applied.',

@@ -350,6 +350,49 @@ describe.each(BACKENDS)('proposal lifecycle (%s)', (backend) => {
     });
   });
 
+  it('answers bad input with a 4xx naming the field, never a 500', async () => {
+    const id = (await create(createBody('pf_bad_input'))).json.proposal.proposal_id;
+    const nul = createBody('pf_bad_input');
+    nul.simulate_request.portfolio_snapshot.portfolio_id = 'pf\u0000';
+    const cases: [Response, string][] = [
+      [await t.get('/rebalance/proposals/pp%00x'), 'path.proposal_id'],
+      [await t.get(`/rebalance/proposals/${id}/versions/99999999999`), 'path.version_no'],
+      [await t.get('/rebalance/proposals/idempotency/%00'), 'path.idempotency_key'],
+      [await t.get('/rebalance/proposals/operations/by-correlation/%00'), 'path.correlation_id'],
+      [await t.get('/rebalance/proposals?created_by=a%00'), 'query.created_by'],
+      [await create({ ...createBody(), created_by: 'a\u0000' }), 'body.created_by'],
+      [await create(nul), 'body.simulate_request.portfolio_snapshot.portfolio_id'],
+      [await create([]), 'body'],
+      [
+        await transition(id, {
+          event_type: 'CANCELLED',
+          expected_state: 'DRAFT',
+          related_version_no: 2 ** 31,
+        }),
+        'body.related_version_no',
+      ],
+      [
+        await transition(id, { event_type: 'CANCELLED', expected_state: 'DRAFT', reason: [1] }),
+        'body.reason',
+      ],
+      [
+        await approve(id, { approval_type: 'RISK', approved: true, actor_id: 'r', details: 'ok' }),
+        'body.details',
+      ],
+      [
+        await transition(id, { event_type: 'CANCELLED', expected_state: 'DRAFT', actor_id: 'x'.repeat(257) }),
+        'body.actor_id',
+      ],
+    ];
+    for (const [res, loc] of cases) {
+      expect(res.status, `${loc}: ${res.text}`).toBe(422);
+      expect(
+        res.json.detail.map((d: any) => d.loc.join('.')),
+        res.text,
+      ).toContain(loc);
+    }
+  });
+
   describe('list (§6.5)', () => {
     const ids: string[] = [];
     let times: string[] = [];
@@ -794,8 +837,7 @@ describe.each(BACKENDS)('proposal lifecycle (%s)', (backend) => {
     it('reports the defaults and the store', async () => {
       const res = await t.get('/rebalance/proposals/supportability/config');
       expect(res.json).toEqual({
-        store_backend: 'POSTGRES',
-        store_location: backend === 'postgres' ? 'SERVER' : 'EMBEDDED',
+        store_backend: backend === 'postgres' ? 'POSTGRES' : 'EMBEDDED_POSTGRES',
         backend_ready: true,
         backend_init_error: null,
         lifecycle_enabled: true,
@@ -926,7 +968,7 @@ describe.each(BACKENDS)('proposal lifecycle (%s)', (backend) => {
         const config = await app.inject({ method: 'GET', url: '/rebalance/proposals/supportability/config' });
         expect(config.statusCode).toBe(200);
         expect(config.json()).toMatchObject({
-          store_location: 'SERVER',
+          store_backend: 'POSTGRES',
           backend_ready: false,
           backend_init_error: 'PROPOSAL_POSTGRES_CONNECTION_FAILED',
         });

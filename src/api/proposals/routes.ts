@@ -10,7 +10,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { APPROVAL_PERMISSION } from '../../advisory/lifecycle.js';
 import {
+  boundedText,
   includeEvidenceQuerySchema,
+  MAX_VERSION_NO,
   proposalApprovalRequestSchema,
   proposalApprovalsResponseSchema,
   proposalAsyncAcceptedSchema,
@@ -73,13 +75,13 @@ const forbidden = (extra: string[] = []) =>
   ]);
 
 const text = (description: string, example: string) =>
-  z
-    .string({ error: 'Input should be a valid string' })
-    .max(MAX_ID_LENGTH, { error: `String should have at most ${MAX_ID_LENGTH} characters` })
-    .meta({ description, examples: [example] });
+  boundedText(MAX_ID_LENGTH).meta({ description, examples: [example] });
 const proposalParams = z.object({ proposal_id: text('Proposal identifier.', 'pp_0d3b1c9e5a7f') });
 const versionParams = proposalParams.extend({
-  version_no: integer({ ge: 1 }).meta({ description: 'Version number, from 1.', examples: [1] }),
+  version_no: integer({ ge: 1, le: MAX_VERSION_NO }).meta({
+    description: 'Version number, from 1.',
+    examples: [1],
+  }),
 });
 const correlationHeaders = z.object({ 'X-Correlation-Id': correlationId().optional() });
 const createHeaders = z.object({
@@ -174,8 +176,7 @@ export function proposalRoutes(
       const status = await service.storeStatus();
       const s = service.settings;
       return {
-        store_backend: 'POSTGRES',
-        store_location: service.db.kind === 'postgres' ? 'SERVER' : 'EMBEDDED',
+        store_backend: service.db.kind === 'postgres' ? 'POSTGRES' : 'EMBEDDED_POSTGRES',
         backend_ready: status.ready,
         backend_init_error: status.error,
         lifecycle_enabled: proposalGateOpen(env, 'lifecycle'),
@@ -591,7 +592,9 @@ export function proposalRoutes(
     url: '/rebalance/proposals/idempotency/:idempotency_key',
     tags: TAGS,
     summary: 'The proposal a create idempotency key made',
-    params: z.object({ idempotency_key: idempotencyKey() }),
+    params: z.object({
+      idempotency_key: text('The Idempotency-Key sent with the create.', 'demo-proposal-persist-01'),
+    }),
     responses: {
       200: { description: 'The mapping.', schema: proposalIdempotencyResponseSchema },
       404: errors(404, [
@@ -647,7 +650,7 @@ export function proposalRoutes(
   operationRead(
     '/rebalance/proposals/operations/by-correlation/:correlation_id',
     'The newest asynchronous proposal operation with a correlation id',
-    z.object({ correlation_id: correlationId() }),
+    z.object({ correlation_id: text('The X-Correlation-Id of the submission.', 'corr-2026-02-19-001') }),
     (tenant, p) => findOperationByCorrelation(service.db, tenant, p.correlation_id!),
   );
 }
