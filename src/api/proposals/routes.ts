@@ -46,7 +46,17 @@ import { correlationId, idempotencyKey, MAX_ID_LENGTH, validationErrorBody } fro
 import { route } from '../route.js';
 import { tenantOf } from '../tenancy.js';
 import { isoTimestamp, timeBound } from '../time.js';
-import { ProposalNotFoundError } from './errors.js';
+import {
+  FOUR_EYES_VIOLATION,
+  INVALID_APPROVAL_STATE,
+  INVALID_TRANSITION,
+  PORTFOLIO_CONTEXT_MISMATCH,
+  ProposalNotFoundError,
+  recordedByApproval,
+  SIMULATION_DISABLED,
+  TERMINAL_STATE,
+  VERSION_BLOCKED,
+} from './errors.js';
 import { PROPOSAL_QUEUE, ProposalOperations } from './operations.js';
 import { type Caller, ProposalLifecycleService } from './service.js';
 import { proposalGateOpen, requireProposalGates } from './settings.js';
@@ -66,6 +76,11 @@ const errors = (status: number, codes: string[]) => ({
 const invalidInput = (what: string) => ({
   description: `Invalid ${what}: one {type, loc, msg, input} entry per field.`,
   schema: validationErrorBody,
+});
+/** 422: the field list, or one of the domain codes. */
+const invalidOr = (codes: string[]) => ({
+  description: `Invalid input (one {type, loc, msg, input} entry per field), or {"detail": …}: ${codes.join(', ')}.`,
+  schema: z.union([validationErrorBody, detailBody(codes)]),
 });
 const forbidden = (extra: string[] = []) =>
   errors(403, [
@@ -211,11 +226,7 @@ export function proposalRoutes(
       403: forbidden(),
       404: errors(404, [lifecycleOff]),
       409: errors(409, ['IDEMPOTENCY_KEY_CONFLICT: request hash mismatch']),
-      422: {
-        description:
-          'Invalid headers or body (field list), or {"detail": "PROPOSAL_SIMULATION_DISABLED: set options.enable_proposal_simulation=true"}.',
-        schema: validationErrorBody,
-      },
+      422: invalidOr([SIMULATION_DISABLED]),
       503: unavailable,
     },
     handler: async ({ request, headers, body }) => {
@@ -379,12 +390,7 @@ export function proposalRoutes(
       },
       403: forbidden(),
       404: errors(404, ['PROPOSAL_NOT_FOUND', lifecycleOff]),
-      422: {
-        description:
-          'Invalid input (field list), or {"detail": …} PROPOSAL_TERMINAL_STATE: cannot create version, ' +
-          'PROPOSAL_SIMULATION_DISABLED: set options.enable_proposal_simulation=true, PORTFOLIO_CONTEXT_MISMATCH.',
-        schema: validationErrorBody,
-      },
+      422: invalidOr([TERMINAL_STATE, SIMULATION_DISABLED, PORTFOLIO_CONTEXT_MISMATCH]),
       503: unavailable,
     },
     handler: async ({ request, params, headers, body }) => {
@@ -472,12 +478,7 @@ export function proposalRoutes(
         'STATE_CONFLICT: expected_state mismatch',
         'STATE_CONFLICT: expected_state is required',
       ]),
-      422: {
-        description:
-          'Invalid input (field list), or {"detail": …} INVALID_TRANSITION, INVALID_TRANSITION: <event> is recorded ' +
-          'through POST /rebalance/proposals/{proposal_id}/approvals, PROPOSAL_VERSION_BLOCKED: ….',
-        schema: validationErrorBody,
-      },
+      422: invalidOr([INVALID_TRANSITION, recordedByApproval('<event>'), VERSION_BLOCKED]),
       503: unavailable,
     },
     handler: async ({ request, params, body }) => {
@@ -511,17 +512,13 @@ export function proposalRoutes(
         description: 'The new state, its event and the approval.',
         schema: proposalTransitionResponseSchema,
       },
-      403: forbidden(['FOUR_EYES_VIOLATION: …']),
+      403: forbidden([FOUR_EYES_VIOLATION]),
       404: errors(404, ['PROPOSAL_NOT_FOUND', lifecycleOff]),
       409: errors(409, [
         'STATE_CONFLICT: expected_state mismatch',
         'STATE_CONFLICT: expected_state is required',
       ]),
-      422: {
-        description:
-          'Invalid input (field list), or {"detail": …} INVALID_APPROVAL_STATE, PROPOSAL_VERSION_BLOCKED: ….',
-        schema: validationErrorBody,
-      },
+      422: invalidOr([INVALID_APPROVAL_STATE, VERSION_BLOCKED]),
       503: unavailable,
     },
     handler: async ({ request, params, body }) => {
