@@ -25,35 +25,6 @@ const withPortfolio = (body: any, portfolio: string) => {
   out.simulate_request.portfolio_snapshot.portfolio_id = portfolio;
   return out;
 };
-/** Demo 20 with `n` more holdings and n/4 more trades: heavy enough that some run at the kill. */
-function heavyCreate(portfolio: string, n: number) {
-  const body = withPortfolio(CREATE, portfolio);
-  const request = body.simulate_request;
-  for (let i = 0; i < n; i++) {
-    request.portfolio_snapshot.positions.push({ instrument_id: `EQ_${i}`, quantity: String(10 + i) });
-    request.market_data_snapshot.prices.push({
-      instrument_id: `EQ_${i}`,
-      price: `${100 + (i % 7)}.25`,
-      currency: 'USD',
-    });
-    request.shelf_entries.push({
-      instrument_id: `EQ_${i}`,
-      status: 'APPROVED',
-      asset_class: 'EQUITY',
-      issuer_id: `ISS_${i % 50}`,
-    });
-    if (i % 4 === 0)
-      request.proposed_trades.push({
-        intent_type: 'SECURITY_TRADE',
-        side: i % 8 ? 'SELL' : 'BUY',
-        instrument_id: `EQ_${i}`,
-        quantity: '1',
-      });
-  }
-  request.options.enable_suitability_scanner = true;
-  return body;
-}
-
 describe.each(BACKENDS)('proposal operations across a SIGKILL (%s)', (backend) => {
   let store: TestStore | null = null;
   let dataDir: string | null = null;

@@ -6,7 +6,7 @@
  * sub-resource reaches its own endpoint (QUIRK Q-P8). Every record is per tenant; the acting user
  * comes from the token (docs/decisions/0021); every mutation's audit line names the proposal.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { APPROVAL_PERMISSION } from '../../advisory/lifecycle.js';
 import {
@@ -243,12 +243,8 @@ export function proposalRoutes(
     },
   });
 
-  const accepted = (
-    reply: { status: (n: number) => unknown; header: (k: string, v: string) => unknown },
-    op: ProposalOperationRecord,
-  ) => {
-    reply.status(202);
-    reply.header('X-Correlation-Id', op.correlation_id);
+  const accepted = (reply: FastifyReply, op: ProposalOperationRecord) => {
+    reply.status(202).header('X-Correlation-Id', op.correlation_id);
     return {
       operation_id: op.operation_id,
       operation_type: op.operation_type,
