@@ -312,6 +312,11 @@ describe.each(BACKENDS)('proposal lifecycle (%s)', (backend) => {
       ]);
     });
 
+    it('the list by portfolio returns it first', async () => {
+      const list = await t.get('/rebalance/proposals?portfolio_id=pf_reads');
+      expect(list.json.items[0]).toEqual(created.json.proposal);
+    });
+
     it('include_evidence=false blanks evidence_bundle only (QUIRK Q-P13)', async () => {
       const res = await t.get(`/rebalance/proposals/${id}?include_evidence=false`);
       expect(res.json.current_version.evidence_bundle).toEqual({});
