@@ -3,7 +3,8 @@
  * approvals and the reads around them. Each command is one transaction — the aggregate, version,
  * event, approval and idempotency mapping are written together or not at all — and commands on
  * one proposal serialise on its row lock, so a stale `expected_state` is a 409 (GAP G-P10,
- * G-P11). Simulation and artifact building run before the transaction, never under a lock.
+ * G-P11). Simulations run before the transaction, never under a lock; a new version is numbered,
+ * timed and packaged under the lock.
  */
 import { randomUUID } from 'node:crypto';
 import { stringify as stringifyLossless } from 'lossless-json';
