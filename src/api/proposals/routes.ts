@@ -224,7 +224,10 @@ export function proposalRoutes(
         schema: proposalCreateResponseSchema,
       },
       403: forbidden(),
-      404: errors(404, [lifecycleOff]),
+      404: errors(404, [
+        lifecycleOff,
+        'PROPOSAL_IDEMPOTENCY_REFERENT_NOT_FOUND (a replay whose proposal is gone)',
+      ]),
       409: errors(409, ['IDEMPOTENCY_KEY_CONFLICT: request hash mismatch']),
       422: invalidOr([SIMULATION_DISABLED]),
       503: unavailable,
