@@ -24,6 +24,7 @@ import { operationRoutes } from './dpm/operation-routes.js';
 import { ANALYZE_QUEUE, OperationService } from './dpm/operations.js';
 import { policyRoutes } from './policies/routes.js';
 import { PolicyPackService } from './policies/service.js';
+import { registerProposalLifecycle } from './proposals/routes.js';
 import type { JobQueue } from '../store/queue.js';
 
 export interface AppOptions {
@@ -113,6 +114,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
           method: request.method,
           route: request.routeOptions.url ?? request.url,
           status: reply.statusCode,
+          ...request.auditDetail,
         },
       },
       'audit',
@@ -193,5 +195,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   operationRoutes(app, operations, env, policies);
   await operations.startWorkers(options.workers ?? 0);
   advisoryRoutes(app, options.db, options.clock ?? (() => new Date()));
+  await registerProposalLifecycle(app, { ...options, env });
   return app;
 }

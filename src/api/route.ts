@@ -27,8 +27,11 @@ export interface RouteSpec<
   url: string;
   tags: string[];
   summary: string;
-  /** What the caller must be allowed to do (checked before validation). */
-  permission: Permission;
+  /**
+   * What the caller must be allowed to do (checked before validation); with several, any one of
+   * them lets the request through and the handler checks the one its input needs.
+   */
+  permission: Permission | readonly [Permission, ...Permission[]];
   description?: string;
   params?: P;
   query?: Q;
@@ -60,16 +63,17 @@ const jsonSchema = (schema: z.ZodType) => {
   >;
 };
 
-/** Schemas named with `.meta({ id })` come back as `$defs` references; inline them into the route's schema. */
+/** Named schemas (`.meta({ id })`) come back as `$ref`s into `$defs`; the document keeps them inline. */
 function inlineDefs(node: unknown, defs: Record<string, unknown>): unknown {
   if (Array.isArray(node)) return node.map((n) => inlineDefs(n, defs));
   if (!node || typeof node !== 'object') return node;
-  const { $ref, ...rest } = node as Record<string, unknown>;
-  const named = typeof $ref === 'string' && $ref.startsWith('#/$defs/') ? defs[$ref.slice(8)] : undefined;
-  const base = named ? { ...(inlineDefs(named, defs) as object), ...rest } : node;
-  return Object.fromEntries(
-    Object.entries(base).map(([k, v]) => [k, k === '$ref' ? v : inlineDefs(v, defs)]),
-  );
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(node)) out[key] = inlineDefs(value, defs);
+  const ref = out.$ref;
+  const target = typeof ref === 'string' && ref.startsWith('#/$defs/') ? defs[ref.slice(8)] : undefined;
+  if (target === undefined) return out;
+  delete out.$ref;
+  return { ...(inlineDefs(target, defs) as Record<string, unknown>), ...out };
 }
 
 /** Fastify lower-cases header names; the schema (and error `loc`) uses their canonical case. */
@@ -95,6 +99,8 @@ export function route<
     ['headers', 'header'],
     ['body', 'body'],
   ];
+  const permissions: readonly Permission[] =
+    typeof spec.permission === 'string' ? [spec.permission] : spec.permission;
   const responses: Record<string, unknown> = {};
   for (const [code, doc] of Object.entries(spec.responses))
     responses[code] = doc.schema
@@ -107,7 +113,7 @@ export function route<
     schema: {
       tags: spec.tags,
       summary: spec.summary,
-      description: `${spec.description ? `${spec.description} ` : ''}Requires permission \`${spec.permission}\`.`,
+      description: `${spec.description ? `${spec.description} ` : ''}Requires permission ${permissions.map((p) => `\`${p}\``).join(' or ')}.`,
       security: [{ bearerAuth: [] }],
       ...(spec.params && { params: jsonSchema(spec.params) }),
       ...(spec.query && { querystring: jsonSchema(spec.query) }),
@@ -115,9 +121,9 @@ export function route<
       ...(spec.body && { body: jsonSchema(spec.body) }),
       response: responses,
     },
-    config: { permission: spec.permission },
+    config: { permission: permissions[0] },
     handler: async (request, reply) => {
-      requirePermission(request, spec.permission);
+      if (!permissions.some((p) => request.permissions?.has(p))) requirePermission(request, permissions[0]!);
       const errors: FieldError[] = [];
       const values: Record<string, unknown> = {};
       for (const [part, loc] of parts) {

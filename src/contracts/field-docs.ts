@@ -185,6 +185,19 @@ export const FIELD_DOCS: Record<string, Doc> = {
   include_artifact: ['Include the run artifact.', true],
   include_async_operation: ['Include the async operation that produced the run.', true],
   include_idempotency_history: ['Include the idempotency history of the run’s key.', true],
+  // Advisory proposal lifecycle (spec 40 Part A)
+  approved: ['true approves (or records consent); false rejects.', true],
+  related_version_no: ['The proposal version the action refers to.', 1],
+  version_no: ['Proposal version number, from 1.', 1],
+  include_evidence: ['Include the version’s evidence bundle.', true],
+  created_from: [
+    'Inclusive lower bound on created_at; ISO-8601, UTC when no offset is given.',
+    '2026-02-19T00:00:00+00:00',
+  ],
+  created_to: [
+    'Inclusive upper bound on created_at; ISO-8601, UTC when no offset is given.',
+    '2026-02-20T00:00:00+00:00',
+  ],
 };
 
 /** Fill in descriptions and examples from FIELD_DOCS wherever a property lacks them. */

@@ -85,3 +85,27 @@ export async function migrate(
     applied.push(...(await db.transaction((tx) => applyNamespace(tx, namespace, list))));
   return applied;
 }
+
+/**
+ * Whether every shipped migration of `namespace` is applied with the shipped checksum: null when
+ * it is, else the reason (`POSTGRES_MIGRATION_CHECKSUM_MISMATCH:<ns>:<v>` or
+ * `POSTGRES_MIGRATION_NOT_APPLIED:<ns>:<v>`). Throws when the database does not answer.
+ */
+export async function namespaceStatus(
+  q: Queryable,
+  namespace: string,
+  migrations: readonly Migration[] = MIGRATIONS,
+): Promise<string | null> {
+  const rows = await q.query<{ version: string; checksum: string }>(
+    'SELECT version, checksum FROM schema_migrations WHERE namespace = $1',
+    [namespace],
+  );
+  const applied = new Map(rows.map((r) => [r.version, r.checksum]));
+  for (const m of migrations.filter((x) => x.namespace === namespace)) {
+    const version = `${namespace}:${m.version}`;
+    const sum = applied.get(version);
+    if (sum === undefined) return `POSTGRES_MIGRATION_NOT_APPLIED:${version}`;
+    if (sum !== checksum(m.sql)) return `POSTGRES_MIGRATION_CHECKSUM_MISMATCH:${version}`;
+  }
+  return null;
+}
