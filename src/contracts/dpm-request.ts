@@ -14,6 +14,8 @@ import {
   list,
   money,
   nullable,
+  idString,
+  object,
   oneOf,
   record,
   string,
@@ -24,7 +26,7 @@ const D = (text: string) => () => dec(text);
 export const SHELF_STATUSES = ['APPROVED', 'RESTRICTED', 'BANNED', 'SUSPENDED', 'SELL_ONLY'] as const;
 export const LIQUIDITY_TIERS = ['L1', 'L2', 'L3', 'L4', 'L5'] as const;
 
-export const taxLotSchema = z.object({
+export const taxLotSchema = object({
   lot_id: string(),
   quantity: boundedDecimal({ ge: '0' }),
   unit_cost: money(),
@@ -54,35 +56,35 @@ export const positionSchema = z
       });
   });
 
-export const cashBalanceSchema = z.object({
+export const cashBalanceSchema = object({
   currency: string(),
   amount: decimal(),
   settled: nullable(decimal()),
   pending: nullable(decimal()),
 });
 
-export const portfolioSnapshotSchema = z.object({
+export const portfolioSnapshotSchema = object({
   snapshot_id: nullable(string()),
-  portfolio_id: string(),
+  portfolio_id: idString(),
   base_currency: string(),
   positions: list(positionSchema).default(() => []),
   cash_balances: list(cashBalanceSchema).default(() => []),
 });
 
-export const priceSchema = z.object({ instrument_id: string(), price: decimal(), currency: string() });
-export const fxRateSchema = z.object({ pair: string(), rate: decimal() });
+export const priceSchema = object({ instrument_id: string(), price: decimal(), currency: string() });
+export const fxRateSchema = object({ pair: string(), rate: decimal() });
 
-export const marketDataSnapshotSchema = z.object({
+export const marketDataSnapshotSchema = object({
   snapshot_id: nullable(string()),
   prices: list(priceSchema).default(() => []),
   fx_rates: list(fxRateSchema).default(() => []),
 });
 
-export const modelPortfolioSchema = z.object({
-  targets: list(z.object({ instrument_id: string(), weight: decimal() })),
+export const modelPortfolioSchema = object({
+  targets: list(object({ instrument_id: string(), weight: decimal() })),
 });
 
-export const shelfEntrySchema = z.object({
+export const shelfEntrySchema = object({
   instrument_id: string(),
   status: oneOf(SHELF_STATUSES),
   asset_class: string().default('UNKNOWN'),
@@ -119,7 +121,7 @@ export const suitabilityThresholdsSchema = z
 const GROUP_KEY = /^[^:]+:[^:]+$/;
 
 const groupConstraintsSchema = record(
-  z.object({
+  object({
     max_weight: decimalWithRule(
       (w) => gte(w, dec('0')) && gte(dec('1'), w),
       'max_weight must be between 0 and 1 inclusive',
@@ -154,7 +156,7 @@ const overdraftSchema = record(decimal()).check((payload) => {
     });
 });
 
-export const engineOptionsSchema = z.object({
+export const engineOptionsSchema = object({
   valuation_mode: oneOf(['CALCULATED', 'TRUST_SNAPSHOT'] as const).default('CALCULATED'),
   target_method: oneOf(['HEURISTIC', 'SOLVER'] as const).default('HEURISTIC'),
   compare_target_methods: boolean().default(false),
@@ -202,7 +204,7 @@ export const engineOptionsSchema = z.object({
   group_constraints: groupConstraintsSchema.default(() => ({})),
 });
 
-export const simulateRequestSchema = z.object({
+export const simulateRequestSchema = object({
   portfolio_snapshot: portfolioSnapshotSchema,
   market_data_snapshot: marketDataSnapshotSchema,
   model_portfolio: modelPortfolioSchema,

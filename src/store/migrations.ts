@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import type { Database, Queryable } from './database.js';
 import { DPM_MIGRATIONS } from './schema/dpm.js';
 import { PROPOSAL_MIGRATIONS } from './schema/proposals.js';
+import { SERVICE_MIGRATIONS } from './schema/service.js';
 
 export interface Migration {
   namespace: string;
@@ -16,7 +17,7 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [...DPM_MIGRATIONS, ...PROPOSAL_MIGRATIONS];
+export const MIGRATIONS: readonly Migration[] = [...DPM_MIGRATIONS, ...PROPOSAL_MIGRATIONS, ...SERVICE_MIGRATIONS];
 
 export class MigrationError extends Error {}
 

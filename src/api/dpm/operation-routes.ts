@@ -53,6 +53,7 @@ export function operationRoutes(app: FastifyInstance, operations: OperationServi
     method: 'POST',
     permission: 'rebalance:simulate',
     url: '/rebalance/analyze/async',
+    recordsActor: true,
     tags: TAG,
     summary: 'Submit a batch what-if analysis',
     description:

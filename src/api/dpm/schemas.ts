@@ -5,23 +5,11 @@
 import { z } from 'zod';
 import { boolean, integer } from '../../contracts/primitives.js';
 import { timeBound } from '../time.js';
+import { correlationId, idempotencyKey, idText, optionalText, tenantHeader } from '../schemas.js';
 
-/** Keys, ids and header values are bounded (GAP G-S11). */
-export const MAX_ID_LENGTH = 256;
+const text = idText;
 
-const text = (description: string, example: string) =>
-  z
-    .string({ error: 'Input should be a valid string' })
-    .max(MAX_ID_LENGTH, { error: `String should have at most ${MAX_ID_LENGTH} characters` })
-    .meta({ description, examples: [example] });
-
-export const idempotencyKey = () =>
-  text(
-    'Replay/conflict key. The same key with the same body returns the stored result; with another body, 409.',
-    'demo-01',
-  );
-export const correlationId = () =>
-  text('Trace id carried into the run and its lineage.', 'corr-2026-02-20-001');
+export { correlationId, errorBody, idempotencyKey, MAX_ID_LENGTH, validationErrorBody } from '../schemas.js';
 
 export const simulateHeaders = z.object({
   'Idempotency-Key': idempotencyKey(),
@@ -89,24 +77,3 @@ export const bundleQuery = z.object({
   include_idempotency_history: include('Include the idempotency history of the run’s key.'),
 });
 
-/** `{"detail": "<CODE>"}` */
-export const errorBody = z.object({
-  detail: z.string().meta({ description: 'Error code.', examples: ['DPM_RUN_NOT_FOUND'] }),
-});
-
-/** `{"detail": [{type, loc, msg, input}]}` */
-export const validationErrorBody = z.object({
-  detail: z
-    .array(
-      z.object({
-        type: z.string().meta({ description: 'Error type.', examples: ['missing'] }),
-        loc: z.array(z.union([z.string(), z.number()])).meta({
-          description: 'Where: header/path/query/body then the field path.',
-          examples: [['header', 'Idempotency-Key']],
-        }),
-        msg: z.string().meta({ description: 'What is wrong.', examples: ['Field required'] }),
-        input: z.unknown().meta({ description: 'The offending value (null when absent).', examples: [null] }),
-      }),
-    )
-    .meta({ description: 'One entry per invalid field.' }),
-});

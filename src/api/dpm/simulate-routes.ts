@@ -13,6 +13,7 @@ export function simulateRoutes(app: FastifyInstance, service: DpmService): void 
     method: 'POST',
     permission: 'rebalance:simulate',
     url: '/rebalance/simulate',
+    recordsActor: true,
     tags: ['DPM rebalance'],
     summary: 'Simulate a rebalance',
     description:
@@ -41,6 +42,7 @@ export function simulateRoutes(app: FastifyInstance, service: DpmService): void 
     method: 'POST',
     permission: 'rebalance:simulate',
     url: '/rebalance/analyze',
+    recordsActor: true,
     tags: ['DPM rebalance'],
     summary: 'Batch what-if analysis',
     description:

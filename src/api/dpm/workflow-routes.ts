@@ -156,6 +156,7 @@ export function workflowRoutes(app: FastifyInstance, service: DpmService, env: E
       method: 'POST',
       permission: 'workflow:decide',
       url: `${base}/workflow/actions`,
+      recordsActor: true,
       tags: TAG,
       summary: `Approve, reject or request changes on a run, by ${label}`,
       description:
