@@ -10,7 +10,8 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import { parse as parseLossless } from 'lossless-json';
 import type { Database } from '../store/database.js';
-import type { Env } from './config.js';
+import { type Env, envInt } from './config.js';
+import { DEFAULT_OFFLOAD_MIN_SIZE, EngineBusyError, EnginePool } from '../compute/engine-pool.js';
 import { readAuthConfig, registerAuth } from './auth.js';
 import { registerRateLimits } from './rate-limit.js';
 import { type Drain, registerDrain } from './drain.js';
@@ -39,6 +40,8 @@ export interface AppOptions {
   queue?: JobQueue;
   /** Queue workers to run in this process (0: leave the work to `keel worker` processes). */
   workers?: number;
+  /** Where engine work runs; default: a pool of KEEL_ENGINE_THREADS threads, closed with the app. */
+  engine?: EnginePool;
 }
 
 export const DEFAULT_BODY_LIMIT = 10 * 1024 * 1024;
@@ -59,6 +62,10 @@ const FRAMEWORK_CODES: Record<number, string> = {
 };
 
 declare module 'fastify' {
+  interface FastifyRequest {
+    /** The JSON body as received, for a worker thread to parse again. */
+    rawBody?: string;
+  }
   interface FastifyInstance {
     /** Graceful shutdown: stop taking requests and wait for in-flight ones to be fully sent. */
     drain: Drain['drain'];
@@ -114,8 +121,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.setValidatorCompiler(() => () => true);
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
 
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
     const text = body as string;
+    req.rawBody = text;
     if (text.trim() === '') return done(null, undefined);
     if (exceedsJsonDepth(text))
       return done(
@@ -179,6 +187,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (error instanceof HttpError) {
       return reply.status(error.statusCode).headers(error.headers).send({ detail: error.detail });
     }
+    if (error instanceof EngineBusyError)
+      return reply
+        .status(503)
+        .header('Retry-After', String(RETRY_AFTER_SECONDS))
+        .send({ detail: 'ENGINE_BUSY' });
     // The database is down, stalled or full: tell the client to come back (never a bare 500).
     const fault = storeFault(error);
     if (fault) {
@@ -201,7 +214,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       const code = FRAMEWORK_CODES[status];
       return reply
         .status(status)
-        .send({ detail: code && status !== 400 ? code : `${code ?? 'BAD_REQUEST'}: ${(error as Error).message}` });
+        .send({
+          detail: code && status !== 400 ? code : `${code ?? 'BAD_REQUEST'}: ${(error as Error).message}`,
+        });
     }
     request.log.error({ err: error }, 'unhandled error');
     return reply
@@ -241,10 +256,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     headers: healthHeaders,
     type: 'object',
     properties: {
-      status: { type: 'string', enum: ['ok', 'unavailable'], description: 'Overall state.', examples: ['ok'] },
+      status: {
+        type: 'string',
+        enum: ['ok', 'unavailable'],
+        description: 'Overall state.',
+        examples: ['ok'],
+      },
       database: {
         type: 'string',
-        description: 'ok, or why writes cannot succeed: unreachable, unavailable, timeout, storage_full, storage_fault.',
+        description:
+          'ok, or why writes cannot succeed: unreachable, unavailable, timeout, storage_full, storage_fault.',
         examples: ['ok'],
       },
     },
@@ -286,7 +307,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
   );
 
-  const dpm = new DpmService(options.db, env, options.clock);
+  const engine = options.engine ?? engineFromEnv(env);
+  if (!options.engine) app.addHook('onClose', async () => engine.close());
+  const dpm = new DpmService(options.db, env, engine, options.clock);
   simulateRoutes(app, dpm);
   runRoutes(app, dpm, env);
   workflowRoutes(app, dpm, env);
@@ -294,6 +317,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const operations = new OperationService(dpm, env, options.queue ?? null, app.log);
   operationRoutes(app, operations, env);
   await operations.startWorkers(options.workers ?? 0);
-  advisoryRoutes(app, options.db, options.clock ?? (() => new Date()));
+  operations.startRecovery();
+  app.addHook('onClose', async () => operations.stopRecovery());
+  advisoryRoutes(app, options.db, engine, options.clock ?? (() => new Date()));
   return app;
+}
+
+/** The engine pool KEEL_ENGINE_THREADS (default: one per core) and KEEL_ENGINE_OFFLOAD_MIN_SIZE ask for. */
+export function engineFromEnv(env: Env): EnginePool {
+  return new EnginePool({
+    threads: envInt(env, 'KEEL_ENGINE_THREADS', EnginePool.defaultThreads(), 0),
+    offloadMinSize: envInt(env, 'KEEL_ENGINE_OFFLOAD_MIN_SIZE', DEFAULT_OFFLOAD_MIN_SIZE, 0),
+  });
 }

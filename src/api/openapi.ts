@@ -26,10 +26,19 @@ export const API_INFO = {
 
 export const TAGS = [
   { name: 'DPM', description: 'Discretionary rebalancing: simulate one portfolio, batch what-if analysis.' },
-  { name: 'Runs', description: 'Stored runs: look-ups, idempotency records, artifacts, support bundles, lineage, summary.' },
+  {
+    name: 'Runs',
+    description: 'Stored runs: look-ups, idempotency records, artifacts, support bundles, lineage, summary.',
+  },
   { name: 'Operations', description: 'Asynchronous batch analyses: submit, execute, poll.' },
-  { name: 'Workflow', description: 'Review of runs that need it: approve, reject, request changes; decisions.' },
-  { name: 'Advisory', description: 'Advisory proposals: simulate an advisor’s trades and cash flows, build the artifact.' },
+  {
+    name: 'Workflow',
+    description: 'Review of runs that need it: approve, reject, request changes; decisions.',
+  },
+  {
+    name: 'Advisory',
+    description: 'Advisory proposals: simulate an advisor’s trades and cash flows, build the artifact.',
+  },
   { name: 'Health', description: 'Liveness and readiness; no identity needed.' },
 ];
 
@@ -41,7 +50,11 @@ export class SchemaComponents {
 
   /** The JSON Schema of `schema` for a request (`input`) or a response (`output`), named parts as `$ref`s. */
   convert(schema: z.ZodType, io: Io): Json {
-    const { $schema: _ignored, $defs, ...root } = z.toJSONSchema(schema, {
+    const {
+      $schema: _ignored,
+      $defs,
+      ...root
+    } = z.toJSONSchema(schema, {
       io,
       unrepresentable: 'any',
     }) as Json & { $defs?: Record<string, Json> };

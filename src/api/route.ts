@@ -94,7 +94,10 @@ const RETRY_AFTER: HeaderDoc = {
 function commonResponses(hasBody: boolean): Record<number, ResponseDoc> {
   const bodyErrors: Record<number, ResponseDoc> = hasBody
     ? {
-        413: { description: 'REQUEST_BODY_TOO_LARGE: the body exceeds KEEL_MAX_BODY_BYTES.', schema: errorBody },
+        413: {
+          description: 'REQUEST_BODY_TOO_LARGE: the body exceeds KEEL_MAX_BODY_BYTES.',
+          schema: errorBody,
+        },
         415: { description: 'UNSUPPORTED_MEDIA_TYPE: send application/json.', schema: errorBody },
       }
     : {};
@@ -105,8 +108,14 @@ function commonResponses(hasBody: boolean): Record<number, ResponseDoc> {
       schema: errorBody,
       headers: { 'WWW-Authenticate': { description: 'Bearer challenge with the reason.' } },
     },
-    403: { description: 'FORBIDDEN: the token lacks the permission; ACTOR_REQUIRED; ACTOR_MISMATCH.', schema: errorBody },
-    422: { description: 'Invalid path, query, headers or body: one entry per field.', schema: validationErrorBody },
+    403: {
+      description: 'FORBIDDEN: the token lacks the permission; ACTOR_REQUIRED; ACTOR_MISMATCH.',
+      schema: errorBody,
+    },
+    422: {
+      description: 'Invalid path, query, headers or body: one entry per field.',
+      schema: validationErrorBody,
+    },
     429: {
       description: 'RATE_LIMITED: too many requests for this tenant.',
       schema: errorBody,

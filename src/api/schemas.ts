@@ -37,13 +37,11 @@ export const correlationId = () =>
   );
 
 export const tenantHeader = () =>
-  z
-    .string()
-    .meta({
-      description:
-        'Tenant (1–128 of A-Z a-z 0-9 . _ : -), used only when authentication is off; with a token the tenant is its claim. Default `default`.',
-      examples: ['bank-a'],
-    });
+  z.string().meta({
+    description:
+      'Tenant (1–128 of A-Z a-z 0-9 . _ : -), used only when authentication is off; with a token the tenant is its claim. Default `default`.',
+    examples: ['bank-a'],
+  });
 
 /** `{"detail": "<CODE>"}` */
 export const errorBody = z
@@ -77,4 +75,7 @@ export const validationErrorBody = z
       )
       .meta({ description: 'One entry per invalid field, path → query → header → body.' }),
   })
-  .meta({ id: 'ValidationErrorResponse', description: 'A validation failure: 422 with one entry per field.' });
+  .meta({
+    id: 'ValidationErrorResponse',
+    description: 'A validation failure: 422 with one entry per field.',
+  });

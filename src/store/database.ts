@@ -59,7 +59,11 @@ class FaultLatch {
 const READINESS_PROBE = `INSERT INTO keel_readiness (id, checked_at) VALUES (1, now())
   ON CONFLICT (id) DO UPDATE SET checked_at = EXCLUDED.checked_at`;
 
-async function probe(db: Database, latch: FaultLatch, extra?: () => Promise<StoreFault | null>): Promise<Readiness> {
+async function probe(
+  db: Database,
+  latch: FaultLatch,
+  extra?: () => Promise<StoreFault | null>,
+): Promise<Readiness> {
   try {
     await db.query(READINESS_PROBE);
   } catch (error) {
@@ -225,7 +229,12 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     }
   }
   try {
-    return new PgliteDatabase(await PGlite.create(dir), dir, options.minFreeBytes ?? DEFAULT_MIN_FREE_BYTES, unlock);
+    return new PgliteDatabase(
+      await PGlite.create(dir),
+      dir,
+      options.minFreeBytes ?? DEFAULT_MIN_FREE_BYTES,
+      unlock,
+    );
   } catch (error) {
     unlock();
     throw new DatabaseOpenError(

@@ -24,7 +24,15 @@ const FAULT_CODES: Record<StoreFault, string> = {
 
 export const faultCode = (fault: StoreFault) => FAULT_CODES[fault];
 
-const NODE_UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'EAI_AGAIN']);
+const NODE_UNAVAILABLE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+]);
 
 /** The fault behind a database error, or null when it is not a store fault (a bug or bad input). */
 export function storeFault(error: unknown): StoreFault | null {
@@ -43,9 +51,17 @@ export function storeFault(error: unknown): StoreFault | null {
     }
   }
   // node-postgres reports its own timeouts and lost connections as plain errors.
-  if (/timeout exceeded when trying to connect|Query read timeout|Connection terminated due to connection timeout/i.test(text))
+  if (
+    /timeout exceeded when trying to connect|Query read timeout|Connection terminated due to connection timeout/i.test(
+      text,
+    )
+  )
     return 'timeout';
-  if (/Connection terminated|Client has encountered a connection error|Cannot use a pool after calling end|connect ECONNREFUSED/i.test(text))
+  if (
+    /Connection terminated|Client has encountered a connection error|Cannot use a pool after calling end|connect ECONNREFUSED/i.test(
+      text,
+    )
+  )
     return 'unavailable';
   return null;
 }

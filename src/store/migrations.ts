@@ -17,7 +17,11 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [...DPM_MIGRATIONS, ...PROPOSAL_MIGRATIONS, ...SERVICE_MIGRATIONS];
+export const MIGRATIONS: readonly Migration[] = [
+  ...DPM_MIGRATIONS,
+  ...PROPOSAL_MIGRATIONS,
+  ...SERVICE_MIGRATIONS,
+];
 
 export class MigrationError extends Error {}
 

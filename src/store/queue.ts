@@ -47,6 +47,15 @@ function adapter(q: Queryable | Database): PgBoss.Db {
   };
 }
 
+/** A failed attempt as pg-boss records it: the error's class and first line, control characters removed. */
+export function jobFailure(error: unknown): Error {
+  const name = error instanceof Error ? error.constructor.name : 'Error';
+  const first = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
+  const clean = new Error(`${name}: ${first.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, 200)}`);
+  clean.stack = clean.message;
+  return clean;
+}
+
 export class JobQueue {
   private constructor(
     private readonly boss: PgBoss,
@@ -95,7 +104,14 @@ export class JobQueue {
         name,
         { includeMetadata: true, batchSize: 1, pollingIntervalSeconds: this.config.pollingSeconds },
         async ([job]) => {
-          if (job) await handler(job.data, { retryCount: job.retryCount, retryLimit: job.retryLimit });
+          if (!job) return;
+          try {
+            await handler(job.data, { retryCount: job.retryCount, retryLimit: job.retryLimit });
+          } catch (error) {
+            // pg-boss stores a failure in a jsonb column: hand it a short, clean message only (an
+            // error echoing a NUL or other odd input made that write fail and took the process down).
+            throw jobFailure(error);
+          }
         },
       );
   }

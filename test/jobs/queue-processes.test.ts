@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OperationService } from '../../src/api/dpm/operations.js';
 import { DpmService } from '../../src/api/dpm/service.js';
+import { EnginePool } from '../../src/compute/engine-pool.js';
 import { analyzeRequestSchema } from '../../src/contracts/dpm-analyze.js';
 import { validate } from '../../src/contracts/parse.js';
 import { JobQueue } from '../../src/store/queue.js';
@@ -19,6 +20,7 @@ import { serveKeel, spawnKeel, stopKeel } from '../support/process.js';
 import { BACKENDS, openTestStore, type TestStore } from '../support/store.js';
 
 const QUEUE_ENV = {
+  DPM_ASYNC_EXECUTION_MODE: 'QUEUED',
   KEEL_JOB_TIMEOUT_SECONDS: '3',
   KEEL_QUEUE_MAINTENANCE_SECONDS: '1',
   KEEL_JOB_RETRY_DELAY_SECONDS: '1',
@@ -118,7 +120,11 @@ describe.each(BACKENDS)('queue across processes (%s)', (backend) => {
         };
         const queue = await JobQueue.start(workerStore.db, { schema: workerStore.queueSchema });
         await queue.ensureQueue('dpm-analyze-scenarios');
-        const operations = new OperationService(new DpmService(workerStore.db, {}), {}, queue);
+        const operations = new OperationService(
+          new DpmService(workerStore.db, {}, new EnginePool({ threads: 0 })),
+          {},
+          queue,
+        );
         const parsed = validate(
           analyzeRequestSchema,
           readFixture('demo', '26_dpm_async_batch_analysis.json'),

@@ -84,6 +84,9 @@ export function operationRoutes(app: FastifyInstance, operations: OperationServi
         policyPackId: headers['X-Policy-Pack-Id'],
         actor: request.actor ?? null,
       });
+      // INLINE (the default): run it now, inside this request; the 202 still carries the acceptance
+      // snapshot (QUIRK Q-S9), and the operation is already SUCCEEDED or FAILED when it arrives.
+      if (operations.mode === 'INLINE') await operations.execute(op.tenant_id, op.operation_id, 'inline');
       reply.status(202).header('X-Correlation-Id', op.correlation_id);
       return {
         operation_id: op.operation_id,

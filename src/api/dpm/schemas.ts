@@ -76,4 +76,3 @@ export const bundleQuery = z.object({
   include_async_operation: include('Include the async operation that produced the run, if any.'),
   include_idempotency_history: include('Include the idempotency history of the run’s key.'),
 });
-

@@ -35,6 +35,7 @@ export function simulateRoutes(app: FastifyInstance, service: DpmService): void 
         idempotencyKey: headers['Idempotency-Key'],
         correlationId: headers['X-Correlation-Id'],
         request: body,
+        text: () => request.rawBody!,
       }),
   });
 
@@ -56,8 +57,12 @@ export function simulateRoutes(app: FastifyInstance, service: DpmService): void 
       422: { description: 'Invalid shared payload or scenario map.', schema: validationErrorBody },
     },
     handler: async ({ request, headers, body }) =>
-      service.batchJson(
-        await service.analyze(tenantOf(request), body, headers['X-Correlation-Id'], request.actor ?? null),
+      service.analyze(
+        tenantOf(request),
+        body,
+        headers['X-Correlation-Id'],
+        request.actor ?? null,
+        () => request.rawBody!,
       ),
   });
 }
