@@ -212,11 +212,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     const status = (error as { statusCode?: number }).statusCode;
     if (status !== undefined && status >= 400 && status < 500) {
       const code = FRAMEWORK_CODES[status];
-      return reply
-        .status(status)
-        .send({
-          detail: code && status !== 400 ? code : `${code ?? 'BAD_REQUEST'}: ${(error as Error).message}`,
-        });
+      return reply.status(status).send({
+        detail: code && status !== 400 ? code : `${code ?? 'BAD_REQUEST'}: ${(error as Error).message}`,
+      });
     }
     request.log.error({ err: error }, 'unhandled error');
     return reply

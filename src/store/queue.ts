@@ -51,7 +51,7 @@ function adapter(q: Queryable | Database): PgBoss.Db {
 export function jobFailure(error: unknown): Error {
   const name = error instanceof Error ? error.constructor.name : 'Error';
   const first = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
-  const clean = new Error(`${name}: ${first.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, 200)}`);
+  const clean = new Error(`${name}: ${first.replace(/\p{Cc}/gu, ' ').slice(0, 200)}`);
   clean.stack = clean.message;
   return clean;
 }

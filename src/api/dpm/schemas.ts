@@ -3,29 +3,41 @@
  * src/contracts/; these are the HTTP-only parts.
  */
 import { z } from 'zod';
-import { boolean, integer } from '../../contracts/primitives.js';
+import { boolean, integer, MAX_ID_LENGTH } from '../../contracts/primitives.js';
 import { timeBound } from '../time.js';
-import { correlationId, idempotencyKey, idText, optionalText, tenantHeader } from '../schemas.js';
+import { correlationId } from '../schemas.js';
+import { idempotencyKey, idText, optionalText } from '../schemas.js';
 
 const text = idText;
 
 export { correlationId, errorBody, idempotencyKey, MAX_ID_LENGTH, validationErrorBody } from '../schemas.js';
 
+const policyPackId = () =>
+  optionalText(
+    'Request-level policy pack id (spec 40); recorded with async operations.',
+    'pack_conservative',
+  );
+
 export const simulateHeaders = z.object({
   'Idempotency-Key': idempotencyKey(),
   'X-Correlation-Id': correlationId().optional(),
-  'X-Policy-Pack-Id': text('Request-level policy pack id (spec 40).', 'pack_conservative').optional(),
+  'X-Policy-Pack-Id': policyPackId().optional(),
 });
 
 export const analyzeHeaders = z.object({
   'X-Correlation-Id': correlationId().optional(),
-  'X-Policy-Pack-Id': text('Request-level policy pack id (spec 40).', 'pack_conservative').optional(),
+  'X-Policy-Pack-Id': policyPackId().optional(),
 });
 
 export const runIdParams = z.object({
   rebalance_run_id: text('Rebalance run id.', 'rr_1e8f3c1c2a9b4d6e'),
 });
-export const correlationParams = z.object({ correlation_id: correlationId() });
+export const correlationParams = z.object({
+  correlation_id: text(
+    'Correlation id (X-Correlation-Id of the call that made it).',
+    'demo-corr-27-supportability',
+  ),
+});
 export const requestHashParams = z.object({
   request_hash: text('Canonical request hash (percent-encode the colon).', 'sha256:829d64b7…'),
 });
@@ -52,18 +64,22 @@ export const pageQuery = {
 
 export const listRunsQuery = z.object({
   ...pageQuery,
-  status: text('Exact run status.', 'READY').optional(),
-  request_hash: text('Exact request hash.', 'sha256:829d64b7…').optional(),
-  portfolio_id: text('Exact portfolio id.', 'pf_demo_support_27').optional(),
+  status: optionalText('Exact run status.', 'READY').optional(),
+  request_hash: optionalText('Exact request hash.', 'sha256:829d64b7…').optional(),
+  portfolio_id: optionalText('Exact portfolio id.', 'pf_demo_support_27').optional(),
 });
 
 export const lineageQuery = z.object({
   ...pageQuery,
-  cursor: text(
-    '`next_cursor` of the previous page (`created_at|source|edge_type|target`).',
-    '2026-02-20T12:00:00+00:00|c|CORRELATION_TO_RUN|rr_1',
-  ).optional(),
-  edge_type: text('Exact edge type.', 'CORRELATION_TO_RUN').optional(),
+  cursor: z
+    .string()
+    .max(4 * MAX_ID_LENGTH, { error: `String should have at most ${4 * MAX_ID_LENGTH} characters` })
+    .meta({
+      description: '`next_cursor` of the previous page (`created_at|source|edge_type|target`).',
+      examples: ['2026-02-20T12:00:00+00:00|c|CORRELATION_TO_RUN|rr_1'],
+    })
+    .optional(),
+  edge_type: optionalText('Exact edge type.', 'CORRELATION_TO_RUN').optional(),
 });
 
 const include = (description: string) =>
