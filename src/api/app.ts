@@ -72,6 +72,16 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * Fastify's own 4xx (bad URL, body too large, media type) get their code — 400 with the reason;
+ * anything else keeps the message it was raised with (e.g. `RATE_LIMITED: …`).
+ */
+function frameworkDetail(status: number, message: string): string {
+  const code = FRAMEWORK_CODES[status];
+  if (!code) return message;
+  return status === 400 || status === 414 ? `${code}: ${message}` : code;
+}
+
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const env = options.env ?? process.env;
   const app = Fastify({
@@ -97,7 +107,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       void (reply as unknown as FastifyReply)
         .status(status)
         .header('X-Request-Id', request.id)
-        .send({ detail: `${FRAMEWORK_CODES[status] ?? 'BAD_REQUEST'}: ${error.message}` });
+        .send({ detail: frameworkDetail(status, error.message) });
     },
     // Errors Node's HTTP parser finds before there is a request (bad syntax, oversized headers).
     clientErrorHandler: (error: NodeJS.ErrnoException, socket) => {
