@@ -29,11 +29,9 @@ export function exceedsJsonDepth(text: string, max = MAX_JSON_DEPTH): boolean {
 
 const NUL = '\u0000';
 
-const isPlainObject = (node: unknown): node is Record<string, unknown> => {
-  if (node === null || typeof node !== 'object') return false;
-  const proto = Object.getPrototypeOf(node) as unknown;
-  return proto === Object.prototype || proto === null;
-};
+/** Parsed JSON objects, and the router's and query parser's parameter objects (odd prototypes). */
+const isRecord = (node: unknown): node is Record<string, unknown> =>
+  node !== null && typeof node === 'object' && !Array.isArray(node);
 
 /** One `string_nul_character` error per string value or object key containing NUL. */
 export function nulCharacterErrors(value: unknown, loc: (string | number)[]): FieldError[] {
@@ -49,7 +47,7 @@ export function nulCharacterErrors(value: unknown, loc: (string | number)[]): Fi
           input: node.replaceAll(NUL, '\\u0000').slice(0, 200),
         });
     } else if (Array.isArray(node)) node.forEach((item, i) => visit(item, [...at, i]));
-    else if (isPlainObject(node))
+    else if (isRecord(node))
       for (const [key, item] of Object.entries(node)) {
         if (key.includes(NUL))
           errors.push({

@@ -25,10 +25,16 @@ export const optionalText = (description: string, example: string) =>
 
 /** `Idempotency-Key`: required, not blank (closing QUIRK Q-S1, docs/decisions/0010). */
 export const idempotencyKey = () =>
-  idText(
-    'Replay/conflict key, 1–256 characters, not blank. The same key with the same body returns the stored result; with another body, 409.',
-    'demo-01',
-  ).refine((value) => value.trim() !== '', { error: 'String should not be blank' });
+  z
+    .string({ error: 'Input should be a valid string' })
+    .min(1, { error: 'String should have at least 1 character', abort: true })
+    .max(MAX_ID_LENGTH, { error: `String should have at most ${MAX_ID_LENGTH} characters`, abort: true })
+    .refine((value) => value.trim() !== '', { error: 'String should not be blank' })
+    .meta({
+      description:
+        'Replay/conflict key, 1–256 characters, not blank. The same key with the same body returns the stored result; with another body, 409.',
+      examples: ['demo-01'],
+    });
 
 export const correlationId = () =>
   optionalText(

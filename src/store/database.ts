@@ -33,25 +33,44 @@ export interface Database extends Queryable {
 }
 
 /**
- * Storage faults seen on real work (a full disk, corruption) make readiness fail: a lasting
- * fault (corruption, I/O error) until restart, a full disk until a write succeeds again.
+ * Storage faults seen on real work (a full disk, corruption) make readiness fail: corruption or
+ * an I/O error until restart; a full disk until the statement that failed succeeds again (space
+ * was freed) or a minute passes without another such failure.
  */
 class FaultLatch {
   private fault: StoreFault | null = null;
+  private failedSql: string | null = null;
+  private at = 0;
 
-  observe(error: unknown): never {
+  observe(error: unknown, sql?: string): never {
     const fault = storeFault(error);
-    if (fault === 'storage_fault' || (fault === 'storage_full' && this.fault !== 'storage_fault'))
+    if (fault === 'storage_fault') this.fault = fault;
+    else if (fault === 'storage_full' && this.fault !== 'storage_fault') {
       this.fault = fault;
+      this.failedSql = sql ?? this.failedSql;
+      this.at = Date.now();
+    }
     throw error;
   }
 
-  get current(): StoreFault | null {
-    return this.fault;
+  succeeded(sql: string): void {
+    if (this.fault === 'storage_full' && sql === this.failedSql) this.fault = null;
   }
 
-  cleared(): void {
-    if (this.fault === 'storage_full') this.fault = null;
+  get current(): StoreFault | null {
+    if (this.fault === 'storage_full' && Date.now() - this.at > 60_000) this.fault = null;
+    return this.fault;
+  }
+}
+
+/** Run one statement, telling the latch how it went. */
+async function observed<T>(latch: FaultLatch, sql: string, run: () => Promise<T>): Promise<T> {
+  try {
+    const result = await run();
+    latch.succeeded(sql);
+    return result;
+  } catch (error) {
+    return latch.observe(error, sql);
   }
 }
 
@@ -74,7 +93,6 @@ async function probe(
   }
   const limited = extra ? await extra() : null;
   if (limited) return { ready: false, reason: limited };
-  latch.cleared();
   return latch.current ? { ready: false, reason: latch.current } : { ready: true };
 }
 
@@ -89,23 +107,16 @@ class PgliteDatabase implements Database {
   ) {}
 
   async query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
-    try {
-      return (await this.db.query<T>(sql, params)).rows;
-    } catch (error) {
-      return this.latch.observe(error);
-    }
+    return observed(this.latch, sql, async () => (await this.db.query<T>(sql, params)).rows);
   }
 
-  async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
-    try {
-      return await this.db.transaction((tx) =>
-        work({
-          query: async <R>(sql: string, params: unknown[] = []) => (await tx.query<R>(sql, params)).rows,
-        }),
-      );
-    } catch (error) {
-      return this.latch.observe(error);
-    }
+  transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
+    return this.db.transaction((tx) =>
+      work({
+        query: <R>(sql: string, params: unknown[] = []) =>
+          observed(this.latch, sql, async () => (await tx.query<R>(sql, params)).rows),
+      }),
+    );
   }
 
   async exec(sql: string): Promise<void> {
@@ -132,11 +143,7 @@ class PostgresDatabase implements Database {
   constructor(private readonly pool: pg.Pool) {}
 
   async query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
-    try {
-      return (await this.pool.query(sql, params)).rows as T[];
-    } catch (error) {
-      return this.latch.observe(error);
-    }
+    return observed(this.latch, sql, async () => (await this.pool.query(sql, params)).rows as T[]);
   }
 
   async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
@@ -145,8 +152,8 @@ class PostgresDatabase implements Database {
     try {
       await client.query('BEGIN');
       const result = await work({
-        query: async <R>(sql: string, params: unknown[] = []) =>
-          (await client.query(sql, params)).rows as R[],
+        query: <R>(sql: string, params: unknown[] = []) =>
+          observed(this.latch, sql, async () => (await client.query(sql, params)).rows as R[]),
       });
       await client.query('COMMIT');
       return result;
@@ -154,7 +161,7 @@ class PostgresDatabase implements Database {
       // A connection that timed out or broke cannot be reused: it is destroyed on release.
       await client.query('ROLLBACK').catch((rollbackError: unknown) => (broken = rollbackError));
       if (storeFault(error)) broken ??= error;
-      return this.latch.observe(error);
+      throw error;
     } finally {
       client.release(broken instanceof Error ? broken : broken === undefined ? undefined : true);
     }

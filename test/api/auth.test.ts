@@ -242,7 +242,11 @@ describe.each(BACKENDS)('access control (%s)', (backend) => {
         'ACTOR_REQUIRED: the token has no actor claim (KEEL_ACTOR_CLAIM, default sub); actions that record who acted need one',
     };
     // Without `sub` it could have approved the run as anyone (or as its own creator).
-    const decide = await t.post(url, { action: 'APPROVE', reason_code: 'OK', actor_id: 'someone' }, bearer(nameless));
+    const decide = await t.post(
+      url,
+      { action: 'APPROVE', reason_code: 'OK', actor_id: 'someone' },
+      bearer(nameless),
+    );
     expect(decide.status).toBe(403);
     expect(decide.json).toEqual(required);
     for (const [path, body, headers] of [
@@ -255,7 +259,9 @@ describe.each(BACKENDS)('access control (%s)', (backend) => {
       expect(res.json, path).toEqual(required);
     }
     expect((await t.get('/rebalance/runs', bearer(nameless))).status).toBe(200);
-    expect((await t.get(`/rebalance/runs/${run.json.rebalance_run_id}/workflow`, bearer(nameless))).status).toBe(200);
+    expect(
+      (await t.get(`/rebalance/runs/${run.json.rebalance_run_id}/workflow`, bearer(nameless))).status,
+    ).toBe(200);
   });
 
   it('requires exp and refuses lifetimes above KEEL_JWT_MAX_LIFETIME_SECONDS', async () => {
@@ -270,16 +276,26 @@ describe.each(BACKENDS)('access control (%s)', (backend) => {
     expect(res.status).toBe(401);
     expect(res.json).toEqual({ detail: 'UNAUTHENTICATED: token has no exp claim' });
     const now = Math.floor(Date.now() / 1000);
-    const longLived = await base().setIssuedAt(now).setExpirationTime(now + 86_400 + 60).sign(key);
+    const longLived = await base()
+      .setIssuedAt(now)
+      .setExpirationTime(now + 86_400 + 60)
+      .sign(key);
     expect((await t.get('/rebalance/runs', bearer(longLived))).json).toEqual({
       detail: 'UNAUTHENTICATED: token lifetime exceeds 86400 s',
     });
-    const noIatFarAway = await base().setExpirationTime(now + 2 * 86_400).sign(key);
+    const noIatFarAway = await base()
+      .setExpirationTime(now + 2 * 86_400)
+      .sign(key);
     expect((await t.get('/rebalance/runs', bearer(noIatFarAway))).status).toBe(401);
-    const day = await base().setIssuedAt(now).setExpirationTime(now + 86_400).sign(key);
+    const day = await base()
+      .setIssuedAt(now)
+      .setExpirationTime(now + 86_400)
+      .sign(key);
     expect((await t.get('/rebalance/runs', bearer(day))).status).toBe(200);
     // The maximum is configurable.
-    expect(readAuthConfig({ KEEL_JWT_SECRET: SECRET, KEEL_JWT_MAX_LIFETIME_SECONDS: '300' }).maxLifetimeSeconds).toBe(300);
+    expect(
+      readAuthConfig({ KEEL_JWT_SECRET: SECRET, KEEL_JWT_MAX_LIFETIME_SECONDS: '300' }).maxLifetimeSeconds,
+    ).toBe(300);
   });
 
   it('sets security headers and no CORS headers', async () => {

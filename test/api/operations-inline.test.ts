@@ -103,7 +103,11 @@ describe.each(BACKENDS)('async operations, INLINE (%s)', (backend) => {
 });
 
 /** Poll until `done` holds (or the time is up; the caller's assertion then fails). */
-async function until<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
+async function until<T>(
+  probe: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
