@@ -17,7 +17,7 @@ import { registerRateLimits } from './rate-limit.js';
 import { type Drain, registerDrain } from './drain.js';
 import { HttpError, invalid } from './errors.js';
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from './input.js';
-import { API_INFO, SchemaComponents, TAGS } from './openapi.js';
+import { API_INFO, healthStatusSchema, SchemaComponents, TAGS } from './openapi.js';
 import { MAX_ID_LENGTH } from './schemas.js';
 import { faultCode, rejectedValue, storeFault } from '../store/errors.js';
 import { advisoryRoutes } from './advisory/routes.js';
@@ -256,29 +256,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  const healthHeaders = {
-    'X-Request-Id': { type: 'string', description: 'The request id.' },
-  };
-  const healthBody = (description: string) => ({
+  const healthResponse = (description: string) => ({
     description,
-    headers: healthHeaders,
-    type: 'object',
-    properties: {
-      status: {
-        type: 'string',
-        enum: ['ok', 'unavailable'],
-        description: 'Overall state.',
-        examples: ['ok'],
-      },
-      database: {
-        type: 'string',
-        description:
-          'ok, or why writes cannot succeed: unreachable, unavailable, timeout, storage_full, storage_fault.',
-        examples: ['ok'],
-      },
-    },
-    required: ['status'],
+    headers: { 'X-Request-Id': { type: 'string', description: 'The request id.' } },
+    ...app.schemaComponents.convert(healthStatusSchema, 'output'),
   });
+  const healthBody = healthResponse;
   app.get(
     '/health/live',
     {

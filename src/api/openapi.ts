@@ -42,6 +42,21 @@ export const TAGS = [
   { name: 'Health', description: 'Liveness and readiness; no identity needed.' },
 ];
 
+/** The body of /health/live and /health/ready. */
+export const healthStatusSchema = z
+  .object({
+    status: z.enum(['ok', 'unavailable']).meta({ description: 'Overall state.', examples: ['ok'] }),
+    database: z
+      .string()
+      .optional()
+      .meta({
+        description:
+          'Readiness only: ok, or why writes cannot succeed: unreachable, unavailable, timeout, storage_full, storage_fault.',
+        examples: ['ok'],
+      }),
+  })
+  .meta({ id: 'HealthStatus', description: 'Health of the process, and readiness of its database.' });
+
 /** Collects the named schemas of every route into one `components.schemas` map. */
 export class SchemaComponents {
   /** Published as the document's `components.schemas` (read when the document is first built). */

@@ -48,7 +48,7 @@ export const proposedCashFlowSchema = object({
   currency: string(),
   amount: exactDecimal('amount'),
   description: nullable(string()),
-});
+}).meta({ id: 'ProposedCashFlow', description: 'A cash flow the advisor proposes.' });
 
 const notionalSchema = object({ amount: exactDecimal('notional.amount'), currency: string() });
 
@@ -78,7 +78,8 @@ export const proposedTradeSchema = z
     else if (trade.notional !== null && !isPositive(trade.notional.amount))
       invalidTrade(ctx, trade, 'notional.amount must be greater than 0');
     return trade;
-  });
+  })
+  .meta({ id: 'ProposedTrade', description: 'A trade the advisor proposes (quantity or notional).' });
 
 export const referenceModelSchema = object({
   model_id: string(),
@@ -86,7 +87,7 @@ export const referenceModelSchema = object({
   base_currency: string(),
   asset_class_targets: list(object({ asset_class: string(), weight: decimal() })).default(() => []),
   instrument_targets: list(object({ instrument_id: string(), weight: decimal() })).default(() => []),
-});
+}).meta({ id: 'ReferenceModel', description: 'Inline reference model for drift analytics.' });
 
 export const proposalRequestSchema = object({
   portfolio_snapshot: portfolioSnapshotSchema,
@@ -96,7 +97,7 @@ export const proposalRequestSchema = object({
   proposed_cash_flows: list(proposedCashFlowSchema).default(() => []),
   proposed_trades: list(proposedTradeSchema).default(() => []),
   reference_model: nullable(referenceModelSchema),
-});
+}).meta({ id: 'ProposalRequest', description: 'An advisory proposal request.' });
 
 export type ProposedCashFlow = z.output<typeof proposedCashFlowSchema>;
 export type ProposedTrade = z.output<typeof proposedTradeSchema>;

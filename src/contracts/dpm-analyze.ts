@@ -20,7 +20,7 @@ export const scenarioSchema = object({
   options: z
     .record(z.string(), z.unknown())
     .meta({ description: 'EngineOptions for this scenario; omitted fields take their defaults.' }),
-});
+}).meta({ id: 'Scenario', description: 'One what-if scenario: its own engine options.' });
 
 export const analyzeRequestSchema = object({
   portfolio_snapshot: portfolioSnapshotSchema,
@@ -45,6 +45,9 @@ export const analyzeRequestSchema = object({
           params: { type: 'value_error' },
         });
   }),
+}).meta({
+  id: 'AnalyzeRequest',
+  description: 'A batch what-if request: shared snapshots, up to 20 named scenarios.',
 });
 
 export type AnalyzeRequest = z.output<typeof analyzeRequestSchema>;

@@ -31,7 +31,7 @@ export const taxLotSchema = object({
   quantity: boundedDecimal({ ge: '0' }),
   unit_cost: money(),
   purchase_date: string(),
-});
+}).meta({ id: 'TaxLot', description: 'A tax lot of a position.' });
 
 const LOT_TOLERANCE = dec('0.0001');
 
@@ -54,14 +54,15 @@ export const positionSchema = z
         input: payload.value,
         params: { type: 'value_error' },
       });
-  });
+  })
+  .meta({ id: 'Position', description: 'A security holding.' });
 
 export const cashBalanceSchema = object({
   currency: string(),
   amount: decimal(),
   settled: nullable(decimal()),
   pending: nullable(decimal()),
-});
+}).meta({ id: 'CashBalance', description: 'Cash in one currency.' });
 
 export const portfolioSnapshotSchema = object({
   snapshot_id: nullable(string()),
@@ -69,20 +70,25 @@ export const portfolioSnapshotSchema = object({
   base_currency: string(),
   positions: list(positionSchema).default(() => []),
   cash_balances: list(cashBalanceSchema).default(() => []),
-});
+}).meta({ id: 'PortfolioSnapshot', description: 'Holdings and cash of the portfolio at the snapshot time.' });
 
-export const priceSchema = object({ instrument_id: string(), price: decimal(), currency: string() });
-export const fxRateSchema = object({ pair: string(), rate: decimal() });
+export const priceSchema = object({ instrument_id: string(), price: decimal(), currency: string() }).meta({
+  id: 'Price',
+});
+export const fxRateSchema = object({ pair: string(), rate: decimal() }).meta({
+  id: 'FxRate',
+  description: 'One FX rate.',
+});
 
 export const marketDataSnapshotSchema = object({
   snapshot_id: nullable(string()),
   prices: list(priceSchema).default(() => []),
   fx_rates: list(fxRateSchema).default(() => []),
-});
+}).meta({ id: 'MarketDataSnapshot', description: 'Prices and FX rates used for valuation and sizing.' });
 
 export const modelPortfolioSchema = object({
   targets: list(object({ instrument_id: string(), weight: decimal() })),
-});
+}).meta({ id: 'ModelPortfolio', description: 'Target weights of the model.' });
 
 export const shelfEntrySchema = object({
   instrument_id: string(),
@@ -93,7 +99,7 @@ export const shelfEntrySchema = object({
   settlement_days: integer({ ge: 0, le: 10 }).default(2),
   min_notional: nullable(money()),
   attributes: record(string()).default(() => ({})),
-});
+}).meta({ id: 'ShelfEntry', description: 'Product shelf entry: status and attributes of one instrument.' });
 
 const unitWeight = () => boundedDecimal({ ge: '0', le: '1' });
 
@@ -116,7 +122,8 @@ export const suitabilityThresholdsSchema = z
         input: payload.value,
         params: { type: 'value_error' },
       });
-  });
+  })
+  .meta({ id: 'SuitabilityThresholds', description: 'Advisory suitability limits.' });
 
 const GROUP_KEY = /^[^:]+:[^:]+$/;
 
@@ -202,7 +209,7 @@ export const engineOptionsSchema = object({
   fx_settlement_days: integer({ ge: 0, le: 10 }).default(2),
   max_overdraft_by_ccy: overdraftSchema.default(() => ({})),
   group_constraints: groupConstraintsSchema.default(() => ({})),
-});
+}).meta({ id: 'EngineOptions', description: 'Engine options; every omitted field takes its default.' });
 
 export const simulateRequestSchema = object({
   portfolio_snapshot: portfolioSnapshotSchema,
@@ -210,7 +217,7 @@ export const simulateRequestSchema = object({
   model_portfolio: modelPortfolioSchema,
   shelf_entries: list(shelfEntrySchema),
   options: engineOptionsSchema,
-});
+}).meta({ id: 'SimulateRequest', description: 'A DPM rebalance request.' });
 
 export type TaxLot = z.output<typeof taxLotSchema>;
 export type Position = z.output<typeof positionSchema>;

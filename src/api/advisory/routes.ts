@@ -8,6 +8,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { EnginePool } from '../../compute/engine-pool.js';
+import { proposalArtifactSchema, proposalResultSchema } from '../../contracts/advisory-result.js';
 import { proposalRequestSchema, type ProposalRequest } from '../../contracts/advisory-request.js';
 import { canonicalHash } from '../../contracts/canonical.js';
 import type { Database } from '../../store/database.js';
@@ -90,7 +91,7 @@ export function advisoryRoutes(
   }
 
   const common = {
-    tags: ['Advisory proposals'],
+    tags: ['Advisory'],
     headers,
     body: proposalRequestSchema,
   };
@@ -114,7 +115,7 @@ export function advisoryRoutes(
       'after-state, rule results, reconciliation, drift against an inline reference model, the suitability scan and the ' +
       'workflow gate. options.enable_proposal_simulation must be true.',
     responses: {
-      200: { description: 'The proposal result (any status).', schema: z.record(z.string(), z.unknown()) },
+      200: { description: 'The proposal result (any status).', schema: proposalResultSchema },
       ...errors,
     },
     handler: async ({ request, headers: h, body }) =>
@@ -141,7 +142,7 @@ export function advisoryRoutes(
       'assumptions, disclosures and an evidence bundle. evidence_bundle.hashes.artifact_hash is the SHA-256 of the canonical ' +
       'JSON without created_at and artifact_hash, so it is stable across calls.',
     responses: {
-      200: { description: 'The proposal artifact.', schema: z.record(z.string(), z.unknown()) },
+      200: { description: 'The proposal artifact.', schema: proposalArtifactSchema },
       ...errors,
     },
     handler: async ({ request, headers: h, body }) =>

@@ -14,7 +14,7 @@ export function simulateRoutes(app: FastifyInstance, service: DpmService): void 
     permission: 'rebalance:simulate',
     url: '/rebalance/simulate',
     recordsActor: true,
-    tags: ['DPM rebalance'],
+    tags: ['DPM'],
     summary: 'Simulate a rebalance',
     description:
       'Runs the 5-stage DPM pipeline (valuation, universe, targets, intents, execution) and returns trade intents, ' +
@@ -44,7 +44,7 @@ export function simulateRoutes(app: FastifyInstance, service: DpmService): void 
     permission: 'rebalance:simulate',
     url: '/rebalance/analyze',
     recordsActor: true,
-    tags: ['DPM rebalance'],
+    tags: ['DPM'],
     summary: 'Batch what-if analysis',
     description:
       'Runs up to 20 named scenarios, each with its own options, over shared snapshots, in code-point order of ' +
