@@ -143,7 +143,7 @@ export async function recoverLapsedOperations(
     maxAttempts: number;
     now: Date;
     failure: (op: { operation_id: string; attempts: number }) => string;
-    enqueue?: (tx: Queryable, op: { operation_id: string; tenant_id: string }) => Promise<void>;
+    enqueue?: (tx: Queryable, op: { operation_id: string; tenant_id: string }) => Promise<string>;
   },
 ): Promise<{ requeued: number; failed: number }> {
   return db.transaction(async (tx) => {
@@ -169,16 +169,34 @@ export async function recoverLapsedOperations(
         failed++;
         continue;
       }
+      const jobId = op.executor !== 'manual' && options.enqueue ? await options.enqueue(tx, op) : null;
       await tx.query(
-        `UPDATE dpm_async_operations SET status = 'PENDING', executor = NULL, claim_token = NULL, heartbeat_at = NULL
+        `UPDATE dpm_async_operations SET status = 'PENDING', executor = NULL, claim_token = NULL, heartbeat_at = NULL, job_id = $2
          WHERE operation_id = $1`,
-        [op.operation_id],
+        [op.operation_id, jobId],
       );
-      if (op.executor !== 'manual' && options.enqueue) await options.enqueue(tx, op);
       requeued++;
     }
     return { requeued, failed };
   });
+}
+
+/** Record the queue job that carries an operation. */
+export async function setOperationJob(q: Queryable, operationId: string, jobId: string): Promise<void> {
+  await q.query('UPDATE dpm_async_operations SET job_id = $2 WHERE operation_id = $1', [operationId, jobId]);
+}
+
+/** Queued operations still PENDING although created before `before`, oldest first (at most `limit`). */
+export async function waitingQueuedOperations(
+  q: Queryable,
+  before: Date,
+  limit: number,
+): Promise<{ operation_id: string; tenant_id: string; job_id: string }[]> {
+  return q.query(
+    `SELECT operation_id, tenant_id, job_id FROM dpm_async_operations
+     WHERE status = 'PENDING' AND job_id IS NOT NULL AND created_at < $1 ORDER BY created_at LIMIT $2`,
+    [before, limit],
+  );
 }
 
 /** Finish a claimed operation; false when the claim is no longer ours (nothing written). */

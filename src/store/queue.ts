@@ -89,8 +89,16 @@ export class JobQueue {
   }
 
   /** Enqueue inside the caller's transaction: the job exists exactly when the transaction commits. */
-  async enqueue(tx: Queryable, name: string, data: object): Promise<void> {
-    await this.boss.send(name, data, { db: adapter(tx) });
+  async enqueue(tx: Queryable, name: string, data: object): Promise<string> {
+    const id = await this.boss.send(name, data, { db: adapter(tx) });
+    if (!id) throw new Error(`pg-boss did not create a job on ${name}`);
+    return id;
+  }
+
+  /** When a job was taken by a worker that is still (or was last seen) working on it; null otherwise. */
+  async activeSince(name: string, id: string): Promise<Date | null> {
+    const job = await this.boss.getJobById(name, id);
+    return job?.state === 'active' ? job.startedOn : null;
   }
 
   /** Start `concurrency` pollers for `name`. */

@@ -25,6 +25,8 @@ import {
   recoverLapsedOperations,
   releaseClaim,
   renewLease,
+  setOperationJob,
+  waitingQueuedOperations,
 } from '../../store/dpm-operations.js';
 import { appendEdge } from '../../store/dpm-runs.js';
 import { type Env, envInt, envText } from '../config.js';
@@ -131,10 +133,14 @@ export class OperationService {
         metadata_json: JSON.stringify({ operation_type: operation.operation_type }),
       });
       if (queued)
-        await this.queue!.enqueue(tx, ANALYZE_QUEUE, {
-          tenant,
-          operation_id: operation.operation_id,
-        } satisfies AnalyzeJob);
+        await setOperationJob(
+          tx,
+          operation.operation_id,
+          await this.queue!.enqueue(tx, ANALYZE_QUEUE, {
+            tenant,
+            operation_id: operation.operation_id,
+          } satisfies AnalyzeJob),
+        );
     });
     return operation;
   }
@@ -255,8 +261,44 @@ export class OperationService {
             } satisfies AnalyzeJob)
         : undefined,
     });
-    if (requeued + failed > 0) this.log.warn({ requeued, failed }, 'recovered operations whose lease lapsed');
-    return requeued + failed;
+    const stranded = await this.requeueStranded(now);
+    if (requeued + failed + stranded > 0)
+      this.log.warn({ requeued, failed, stranded }, 'recovered operations whose executor died');
+    return requeued + failed + stranded;
+  }
+
+  /**
+   * A queued operation whose job was taken by a worker that died before claiming it stays PENDING
+   * while its job is "active" until the queue's own timeout (KEEL_JOB_TIMEOUT_SECONDS): give it a
+   * new job once the old one has been active longer than a lease.
+   */
+  private async requeueStranded(now: Date): Promise<number> {
+    if (!this.queue) return 0;
+    const cutoff = new Date(now.getTime() - this.leaseSeconds * 1000);
+    let count = 0;
+    // pg-boss stamps jobs with the database's clock: compare with real time, not the service clock.
+    const jobCutoff = new Date(Date.now() - this.leaseSeconds * 1000);
+    for (const op of await waitingQueuedOperations(this.db, cutoff, 100)) {
+      const since = await this.queue.activeSince(ANALYZE_QUEUE, op.job_id);
+      if (!since || since >= jobCutoff) continue;
+      await this.db.transaction(async (tx) => {
+        const still = await tx.query(
+          `SELECT 1 FROM dpm_async_operations WHERE operation_id = $1 AND status = 'PENDING' AND job_id = $2 FOR UPDATE`,
+          [op.operation_id, op.job_id],
+        );
+        if (still.length === 0) return;
+        await setOperationJob(
+          tx,
+          op.operation_id,
+          await this.queue!.enqueue(tx, ANALYZE_QUEUE, {
+            tenant: op.tenant_id,
+            operation_id: op.operation_id,
+          } satisfies AnalyzeJob),
+        );
+        count++;
+      });
+    }
+    return count;
   }
 
   /** Check for lapsed leases every half lease (in every process that has a queue). */

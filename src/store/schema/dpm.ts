@@ -103,9 +103,14 @@ ALTER TABLE dpm_runs ADD COLUMN created_by TEXT;
 ALTER TABLE dpm_async_operations ADD COLUMN created_by TEXT;
 `;
 
-/** The lease an executing operation renews; a lapsed lease means its process died. */
+/**
+ * The lease an executing operation renews (a lapsed lease means its process died) and the queue
+ * job that carries a queued operation.
+ */
 const OPERATION_LEASE = `
 ALTER TABLE dpm_async_operations ADD COLUMN heartbeat_at TIMESTAMPTZ;
+ALTER TABLE dpm_async_operations ADD COLUMN job_id TEXT;
+CREATE INDEX dpm_operations_queued ON dpm_async_operations (created_at) WHERE status = 'PENDING' AND job_id IS NOT NULL;
 CREATE INDEX dpm_operations_running ON dpm_async_operations (heartbeat_at) WHERE status = 'RUNNING';
 `;
 
