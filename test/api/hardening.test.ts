@@ -4,6 +4,7 @@
  * field; every layer's error in the documented body with X-Request-Id; a database that is full
  * or damaged answers 503 + Retry-After and fails readiness.
  */
+import { connect, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/api/app.js';
 import { MAX_ID_LENGTH } from '../../src/api/schemas.js';
@@ -224,6 +225,27 @@ describe.each(BACKENDS)('hardening (%s)', (backend) => {
     expect((await t.get('/health/ready')).status).toBe(200);
   });
 
+  it('answers Node’s own parser errors (oversized headers, bad syntax) in the documented body with X-Request-Id', async () => {
+    await t.app.listen({ host: '127.0.0.1', port: 0 });
+    const port = (t.app.server.address() as AddressInfo).port;
+    const raw = (request: string) =>
+      new Promise<string>((resolve) => {
+        let out = '';
+        const socket = connect(port, '127.0.0.1', () => socket.write(request));
+        socket.on('data', (chunk) => (out += chunk.toString()));
+        socket.on('close', () => resolve(out));
+        socket.on('error', () => resolve(out));
+      });
+    const big = await raw(`GET /rebalance/runs HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    expect(big).toMatch(/^HTTP\/1\.1 431 /);
+    expect(big).toMatch(/\r\nX-Request-Id: [0-9a-f-]{36}\r\n/);
+    expect(big.split('\r\n\r\n')[1]).toBe('{"detail":"REQUEST_HEADER_FIELDS_TOO_LARGE"}');
+    const bad = await raw('NONSENSE\r\n\r\n');
+    expect(bad).toMatch(/^HTTP\/1\.1 400 /);
+    expect(bad).toMatch(/X-Request-Id: /);
+    expect(bad.split('\r\n\r\n')[1]).toBe('{"detail":"BAD_REQUEST"}');
+  });
+
   it('lets an encapsulated plugin answer its own errors in its own envelope, still with X-Request-Id', async () => {
     const app = await buildApp({ db: t.store.db, env: {}, bodyLimit: 2048 });
     await app.register(
@@ -254,5 +276,20 @@ describe.each(BACKENDS)('hardening (%s)', (backend) => {
     const own = await app.inject({ method: 'GET', url: '/rebalance/runs?limit=0' });
     expect(own.json().detail[0].loc).toEqual(['query', 'limit']);
     await app.close();
+  });
+
+  // Last: a storage fault latches readiness for the rest of this store's life.
+  it('answers 503 DATABASE_STORAGE_FAULT on corruption and stays not ready', async () => {
+    await t.store.db
+      .query(`CREATE OR REPLACE FUNCTION keel_test_corrupt() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'invalid page in block 7 of relation base/5/16384' USING ERRCODE = 'data_corrupted'; END $$`);
+    await t.store.db.query(
+      'CREATE TRIGGER keel_test_corrupt BEFORE INSERT ON dpm_runs FOR EACH ROW EXECUTE FUNCTION keel_test_corrupt()',
+    );
+    const res = await t.post('/rebalance/simulate', BODY_01, key());
+    expect([res.status, res.json]).toEqual([503, { detail: 'DATABASE_STORAGE_FAULT' }]);
+    await t.store.db.query('DROP TRIGGER keel_test_corrupt ON dpm_runs');
+    const ready = await t.get('/health/ready');
+    expect([ready.status, ready.json]).toEqual([503, { status: 'unavailable', database: 'storage_fault' }]);
   });
 });

@@ -125,7 +125,7 @@ describe.each(BACKENDS)('queue across processes (%s)', (backend) => {
         await queue.ensureQueue('dpm-analyze-scenarios');
         const operations = new OperationService(
           new DpmService(workerStore.db, {}, new EnginePool({ threads: 0 })),
-          {},
+          { DPM_ASYNC_EXECUTION_MODE: 'QUEUED' },
           queue,
         );
         const parsed = validate(
