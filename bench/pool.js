@@ -48,7 +48,11 @@ export async function poolBench() {
   for (const positions of [10, 50, 100, 200, 500, 1000]) {
     const request = prepare(positions);
     const runs = positions <= 100 ? 200 : positions <= 500 ? 40 : 15;
-    rows.push({ positions, inline: await measure(inline, request, runs), thread: await measure(threaded, request, runs) });
+    rows.push({
+      positions,
+      inline: await measure(inline, request, runs),
+      thread: await measure(threaded, request, runs),
+    });
   }
   const solver = prepare(1500, { target_method: 'SOLVER' });
   const solverRows = {
@@ -60,7 +64,9 @@ export async function poolBench() {
 }
 
 export function printPool({ rows, solverRows }) {
-  console.log('\nEngine pool: simulate per request, inline vs one worker thread (includes the re-parse in the worker)');
+  console.log(
+    '\nEngine pool: simulate per request, inline vs one worker thread (includes the re-parse in the worker)',
+  );
   console.log('positions | inline mean ms | thread mean ms | longest event-loop stall inline / thread ms');
   for (const r of rows)
     console.log(

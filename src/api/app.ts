@@ -261,7 +261,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     headers: { 'X-Request-Id': { type: 'string', description: 'The request id.' } },
     ...app.schemaComponents.convert(healthStatusSchema, 'output'),
   });
-  const healthBody = healthResponse;
   app.get(
     '/health/live',
     {
@@ -270,7 +269,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         summary: 'Liveness: the process is up',
         description: 'Needs no token. Answers while the event loop is free, whatever the database does.',
         security: [],
-        response: { 200: healthBody('The process is up.') },
+        response: { 200: healthResponse('The process is up.') },
       },
     },
     async () => ({ status: 'ok' }),
@@ -285,7 +284,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
           'Needs no token. 200 when a write commits within the configured timeouts (and, embedded, the disk has room); ' +
           '503 with the reason otherwise (database unreachable or stalled, disk full, corrupted store).',
         security: [],
-        response: { 200: healthBody('Ready.'), 503: healthBody('Not ready, with the reason.') },
+        response: { 200: healthResponse('Ready.'), 503: healthResponse('Not ready, with the reason.') },
       },
     },
     async (_req, reply) => {

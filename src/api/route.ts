@@ -146,7 +146,8 @@ export function route<
   H extends AnyObject = z.ZodObject<Record<string, never>>,
   B extends z.ZodType = z.ZodUnknown,
 >(app: FastifyInstance, spec: RouteSpec<P, Q, H, B>): void {
-  const components = app.schemaComponents;
+  // buildApp decorates the root; a bare Fastify instance (a unit test) still gets valid schemas.
+  const components = app.hasDecorator('schemaComponents') ? app.schemaComponents : new SchemaComponents();
   const headers = z.object({
     ...COMMON_HEADERS,
     ...(spec.headers ? (spec.headers as unknown as z.ZodObject).shape : {}),
