@@ -12,7 +12,17 @@ export default tseslint.config(
   {
     files: ['bin/**/*.js', 'bench/**/*.js'],
     languageOptions: {
-      globals: { process: 'readonly', console: 'readonly', performance: 'readonly', fetch: 'readonly', setTimeout: 'readonly', URL: 'readonly' },
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        performance: 'readonly',
+        fetch: 'readonly',
+        setTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        setImmediate: 'readonly',
+        URL: 'readonly',
+      },
     },
   },
   {

@@ -4,6 +4,7 @@ import { cpus } from 'node:os';
 import { loadSolver } from '../dist/engine/targets/solver.js';
 import { batchBench, engineBench, printBatch, printEngine, printSolver, solverBench } from './engine.js';
 import { httpBench, printHttp } from './http.js';
+import { poolBench, printPool } from './pool.js';
 
 console.log(
   `Keel benchmarks — ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}`,
@@ -12,6 +13,7 @@ await loadSolver();
 printEngine(engineBench());
 printSolver(solverBench());
 printBatch(batchBench());
+printPool(await poolBench());
 const http = [await httpBench()];
 if (process.env.BENCH_DATABASE_URL) {
   http.push(await httpBench({ databaseUrl: process.env.BENCH_DATABASE_URL }));

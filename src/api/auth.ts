@@ -1,7 +1,8 @@
 /**
  * Identity, tenancy and permissions. A request carries `Authorization: Bearer <JWT>`, verified
- * with jose against an HS256 shared secret or an OIDC issuer's JWKS (expiry and not-before
- * enforced, issuer and audience when configured). The token's tenant claim scopes every read and
+ * with jose against an HS256 shared secret or an OIDC issuer's JWKS (`exp` required, at most
+ * KEEL_JWT_MAX_LIFETIME_SECONDS ahead; expiry and not-before enforced; issuer and audience when
+ * configured). The token's tenant claim scopes every read and
  * write; its roles map to permissions through a documented, overridable role map. With auth
  * disabled (local work) every request has every permission and the tenant comes from
  * `X-Tenant-Id` (default `default`).
@@ -14,7 +15,7 @@ import {
   type JWTPayload,
   type JWTVerifyGetKey,
 } from 'jose';
-import { type Env, envFlag, envText } from './config.js';
+import { type Env, envFlag, envInt, envText } from './config.js';
 import { HttpError } from './errors.js';
 import { DEFAULT_TENANT } from './tenancy.js';
 
@@ -58,12 +59,19 @@ export interface AuthConfig {
   rolesClaim: string;
   actorClaim: string;
   roleMap: Record<string, readonly Permission[]>;
+  /** Longest accepted token lifetime (`exp` − `iat`, or `exp` − now without `iat`), seconds. */
+  maxLifetimeSeconds: number;
 }
+
+/** Default KEEL_JWT_MAX_LIFETIME_SECONDS: a day. */
+export const DEFAULT_JWT_MAX_LIFETIME_SECONDS = 86_400;
 
 declare module 'fastify' {
   interface FastifyRequest {
     actor?: string | null;
     permissions?: ReadonlySet<Permission>;
+    /** True when a verified token identified the caller. */
+    authenticated?: boolean;
   }
 }
 
@@ -77,6 +85,7 @@ export function readAuthConfig(env: Env): AuthConfig {
     roleMap: readRoleMap(env),
     issuer: envText(env, 'KEEL_JWT_ISSUER'),
     audience: envText(env, 'KEEL_JWT_AUDIENCE'),
+    maxLifetimeSeconds: envInt(env, 'KEEL_JWT_MAX_LIFETIME_SECONDS', DEFAULT_JWT_MAX_LIFETIME_SECONDS, 1),
   };
   if (envFlag(env, 'KEEL_AUTH_DISABLED', false)) return { ...base, mode: 'disabled' };
   const secret = envText(env, 'KEEL_JWT_SECRET');
@@ -111,20 +120,34 @@ async function verify(config: AuthConfig, request: FastifyRequest): Promise<JWTP
   if (!header) throw unauthenticated('missing bearer token');
   const match = /^Bearer\s+(\S+)$/i.exec(header);
   if (!match) throw unauthenticated('malformed Authorization header');
+  let verified: JWTPayload;
   try {
     const key = config.key!;
-    const options = { issuer: config.issuer, audience: config.audience, algorithms: config.algorithms };
+    // `exp` is required: a token without one would be valid forever.
+    const options = {
+      issuer: config.issuer,
+      audience: config.audience,
+      algorithms: config.algorithms,
+      requiredClaims: ['exp'],
+    };
     const { payload } =
       key instanceof Uint8Array
         ? await jwtVerify(match[1]!, key, options)
         : await jwtVerify(match[1]!, key, options);
-    return payload;
+    verified = payload;
   } catch (error) {
     if (error instanceof joseErrors.JWTExpired) throw unauthenticated('token expired');
     if (error instanceof joseErrors.JWTClaimValidationFailed)
-      throw unauthenticated(`claim ${error.claim} rejected`);
+      throw unauthenticated(
+        error.reason === 'missing' ? `token has no ${error.claim} claim` : `claim ${error.claim} rejected`,
+      );
     throw unauthenticated('invalid token');
   }
+  // A lifetime above the maximum is refused: from `iat` when the token has one, else from now.
+  const start = typeof verified.iat === 'number' ? verified.iat : Math.floor(Date.now() / 1000);
+  if (verified.exp! - start > config.maxLifetimeSeconds)
+    throw unauthenticated(`token lifetime exceeds ${config.maxLifetimeSeconds} s`);
+  return verified;
 }
 
 /** Resolve who is calling, for which tenant, with which permissions — before anything else runs. */
@@ -159,9 +182,22 @@ export function registerAuth(app: FastifyInstance, config: AuthConfig): void {
         : [];
     const actor = claims[config.actorClaim];
     request.tenant = tenant;
+    request.authenticated = true;
     request.actor = typeof actor === 'string' && actor !== '' ? actor : null;
     request.permissions = new Set(roles.flatMap((role) => config.roleMap[role] ?? []));
   });
+}
+
+/**
+ * Actions that record who acted (a run's creator for four eyes, a reviewer's decision) need a
+ * token that names its actor; without authentication the actor is taken from the request.
+ */
+export function requireActor(request: FastifyRequest): void {
+  if (request.authenticated && !request.actor)
+    throw new HttpError(
+      403,
+      'ACTOR_REQUIRED: the token has no actor claim (KEEL_ACTOR_CLAIM, default sub); actions that record who acted need one',
+    );
 }
 
 export function requirePermission(request: FastifyRequest, permission: Permission): void {

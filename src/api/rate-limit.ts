@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Redis } from 'ioredis';
 import { type Env, envInt, envText } from './config.js';
 import { DEFAULT_TENANT } from './tenancy.js';
+import { HttpError } from './errors.js';
 
 const UNLIMITED = /^\/(health\/|docs(\/|$)|openapi\.json$)/;
 
@@ -40,9 +41,10 @@ export async function registerRateLimits(app: FastifyInstance, env: Env): Promis
     nameSpace: 'keel-rate-limit:',
     skipOnError: true, // a Redis outage must not take the API down
     ...(redis && { redis }),
-    errorResponseBuilder: (_request, context) => ({
-      statusCode: 429,
-      message: `RATE_LIMITED: more than ${context.max} requests per minute for this tenant; retry in ${Math.ceil(context.ttl / 1000)} s`,
-    }),
+    errorResponseBuilder: (_request, context) =>
+      new HttpError(
+        429,
+        `RATE_LIMITED: more than ${context.max} requests per minute for this tenant; retry in ${Math.ceil(context.ttl / 1000)} s`,
+      ),
   });
 }

@@ -4,8 +4,17 @@
  * requests.
  */
 import type { FastifyInstance } from 'fastify';
-import { openDatabase, type Database } from '../store/database.js';
-import { migrate } from '../store/migrations.js';
+import {
+  DatabaseOpenError,
+  DEFAULT_MIN_FREE_BYTES,
+  DEFAULT_TIMEOUTS,
+  describe,
+  openDatabase,
+  type Database,
+  type DatabaseTimeouts,
+} from '../store/database.js';
+import { migrate, MigrationError } from '../store/migrations.js';
+import { storeFault } from '../store/errors.js';
 import { loadSolver } from '../engine/targets/solver.js';
 import { DEFAULT_QUEUE_CONFIG, JobQueue, type QueueConfig } from '../store/queue.js';
 import { buildApp, DEFAULT_BODY_LIMIT } from './app.js';
@@ -22,6 +31,11 @@ export interface ServerConfig {
   dataDir: string;
   bodyLimit: number;
   logLevel: string;
+  /** Server pool size (DATABASE_URL). */
+  poolSize: number;
+  timeouts: DatabaseTimeouts;
+  /** Embedded store: least free disk space for readiness, bytes. */
+  minFreeBytes: number;
 }
 
 export class StartupError extends Error {}
@@ -36,6 +50,12 @@ export function readServerConfig(env: Env): ServerConfig {
     dataDir: envText(env, 'KEEL_DATA_DIR') ?? './data',
     bodyLimit: envInt(env, 'KEEL_MAX_BODY_BYTES', DEFAULT_BODY_LIMIT, 1024),
     logLevel: envText(env, 'LOG_LEVEL') ?? 'info',
+    poolSize: envInt(env, 'KEEL_DB_POOL_SIZE', 10, 1),
+    timeouts: {
+      connectMs: envInt(env, 'KEEL_DB_CONNECT_TIMEOUT_MS', DEFAULT_TIMEOUTS.connectMs, 100),
+      statementMs: envInt(env, 'KEEL_DB_STATEMENT_TIMEOUT_MS', DEFAULT_TIMEOUTS.statementMs, 100),
+    },
+    minFreeBytes: envInt(env, 'KEEL_MIN_FREE_DISK_MB', DEFAULT_MIN_FREE_BYTES / 1048576, 0) * 1048576,
   };
   // Production profile (spec 30 §12.7, spec 40 §22): Keel has one store, so PRODUCTION means a
   // PostgreSQL server must be configured.
@@ -76,9 +96,30 @@ export function checkAuthStartup(host: string, auth: AuthConfig): string | null 
   return 'AUTHENTICATION IS NOT CONFIGURED: every request is trusted (loopback only). Set KEEL_JWT_SECRET or KEEL_JWT_JWKS_URL before exposing this service.';
 }
 
-export async function openStore(config: Pick<ServerConfig, 'databaseUrl' | 'dataDir'>): Promise<Database> {
-  const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
-  await migrate(db);
+export async function openStore(
+  config: Pick<ServerConfig, 'databaseUrl' | 'dataDir'> & Partial<ServerConfig>,
+): Promise<Database> {
+  const db = await openDatabase({
+    url: config.databaseUrl,
+    dataDir: config.dataDir,
+    poolSize: config.poolSize,
+    timeouts: config.timeouts,
+    minFreeBytes: config.minFreeBytes,
+  });
+  try {
+    await migrate(db);
+  } catch (error) {
+    await db.close().catch(() => undefined);
+    if (error instanceof MigrationError)
+      throw new DatabaseOpenError(
+        `${error.message}: the database was migrated by a different Keel; restore it or use another database`,
+      );
+    if (storeFault(error))
+      throw new DatabaseOpenError(
+        `cannot reach the ${config.databaseUrl ? 'PostgreSQL server (DATABASE_URL)' : 'embedded database'}: ${describe(error)}. Check that it is running and reachable, then start again.`,
+      );
+    throw error;
+  }
   return db;
 }
 

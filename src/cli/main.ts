@@ -122,7 +122,11 @@ export async function main(argv: string[]): Promise<number> {
         const { migrate } = await import('../store/migrations.js');
         const { readServerConfig } = await import('../api/server.js');
         const config = readServerConfig(process.env);
-        const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+        const db = await openDatabase({
+          url: config.databaseUrl,
+          dataDir: config.dataDir,
+          timeouts: config.timeouts,
+        });
         try {
           const applied = await migrate(db);
           process.stdout.write(`${JSON.stringify({ applied })}\n`);
@@ -186,9 +190,13 @@ main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
-  (error: unknown) => {
+  async (error: unknown) => {
+    // Start-up problems the operator can fix are said plainly; anything else with its stack.
+    const { StartupError } = await import('../api/server.js');
+    const { DatabaseOpenError, describe } = await import('../store/database.js');
+    const plain = error instanceof StartupError || error instanceof DatabaseOpenError;
     process.stderr.write(
-      `keel: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      `keel: ${plain ? error.message : error instanceof Error ? (error.stack ?? error.message) : describe(error)}\n`,
     );
     process.exitCode = 1;
   },

@@ -12,7 +12,7 @@ import {
   portfolioSnapshotSchema,
   shelfEntrySchema,
 } from './dpm-request.js';
-import { decimal, list, nullable, oneOf, string } from './primitives.js';
+import { decimal, list, nullable, object, oneOf, string } from './primitives.js';
 
 type Ctx = z.core.$RefinementCtx<unknown>;
 
@@ -43,14 +43,14 @@ const exactDecimal = (field: string) =>
     })
     .pipe(decimal());
 
-export const proposedCashFlowSchema = z.object({
+export const proposedCashFlowSchema = object({
   intent_type: oneOf(['CASH_FLOW'] as const).default('CASH_FLOW'),
   currency: string(),
   amount: exactDecimal('amount'),
   description: nullable(string()),
-});
+}).meta({ id: 'ProposedCashFlow', description: 'A cash flow the advisor proposes.' });
 
-const notionalSchema = z.object({ amount: exactDecimal('notional.amount'), currency: string() });
+const notionalSchema = object({ amount: exactDecimal('notional.amount'), currency: string() });
 
 export const proposedTradeSchema = z
   .object({
@@ -78,17 +78,18 @@ export const proposedTradeSchema = z
     else if (trade.notional !== null && !isPositive(trade.notional.amount))
       invalidTrade(ctx, trade, 'notional.amount must be greater than 0');
     return trade;
-  });
+  })
+  .meta({ id: 'ProposedTrade', description: 'A trade the advisor proposes (quantity or notional).' });
 
-export const referenceModelSchema = z.object({
+export const referenceModelSchema = object({
   model_id: string(),
   as_of: string(),
   base_currency: string(),
-  asset_class_targets: list(z.object({ asset_class: string(), weight: decimal() })).default(() => []),
-  instrument_targets: list(z.object({ instrument_id: string(), weight: decimal() })).default(() => []),
-});
+  asset_class_targets: list(object({ asset_class: string(), weight: decimal() })).default(() => []),
+  instrument_targets: list(object({ instrument_id: string(), weight: decimal() })).default(() => []),
+}).meta({ id: 'ReferenceModel', description: 'Inline reference model for drift analytics.' });
 
-export const proposalRequestSchema = z.object({
+export const proposalRequestSchema = object({
   portfolio_snapshot: portfolioSnapshotSchema,
   market_data_snapshot: marketDataSnapshotSchema,
   shelf_entries: list(shelfEntrySchema),
@@ -96,7 +97,7 @@ export const proposalRequestSchema = z.object({
   proposed_cash_flows: list(proposedCashFlowSchema).default(() => []),
   proposed_trades: list(proposedTradeSchema).default(() => []),
   reference_model: nullable(referenceModelSchema),
-});
+}).meta({ id: 'ProposalRequest', description: 'An advisory proposal request.' });
 
 export type ProposedCashFlow = z.output<typeof proposedCashFlowSchema>;
 export type ProposedTrade = z.output<typeof proposedTradeSchema>;

@@ -10,19 +10,19 @@ import {
   portfolioSnapshotSchema,
   shelfEntrySchema,
 } from './dpm-request.js';
-import { list, nullable, string } from './primitives.js';
+import { list, nullable, object, string } from './primitives.js';
 
 export const MAX_SCENARIOS = 20;
 export const SCENARIO_NAME = /^[a-z0-9_-]{1,64}$/;
 
-export const scenarioSchema = z.object({
+export const scenarioSchema = object({
   description: nullable(string()),
   options: z
     .record(z.string(), z.unknown())
     .meta({ description: 'EngineOptions for this scenario; omitted fields take their defaults.' }),
-});
+}).meta({ id: 'Scenario', description: 'One what-if scenario: its own engine options.' });
 
-export const analyzeRequestSchema = z.object({
+export const analyzeRequestSchema = object({
   portfolio_snapshot: portfolioSnapshotSchema,
   market_data_snapshot: marketDataSnapshotSchema,
   model_portfolio: modelPortfolioSchema,
@@ -45,6 +45,9 @@ export const analyzeRequestSchema = z.object({
           params: { type: 'value_error' },
         });
   }),
+}).meta({
+  id: 'AnalyzeRequest',
+  description: 'A batch what-if request: shared snapshots, up to 20 named scenarios.',
 });
 
 export type AnalyzeRequest = z.output<typeof analyzeRequestSchema>;

@@ -14,6 +14,8 @@ import {
   list,
   money,
   nullable,
+  idString,
+  object,
   oneOf,
   record,
   string,
@@ -24,12 +26,12 @@ const D = (text: string) => () => dec(text);
 export const SHELF_STATUSES = ['APPROVED', 'RESTRICTED', 'BANNED', 'SUSPENDED', 'SELL_ONLY'] as const;
 export const LIQUIDITY_TIERS = ['L1', 'L2', 'L3', 'L4', 'L5'] as const;
 
-export const taxLotSchema = z.object({
+export const taxLotSchema = object({
   lot_id: string(),
   quantity: boundedDecimal({ ge: '0' }),
   unit_cost: money(),
   purchase_date: string(),
-});
+}).meta({ id: 'TaxLot', description: 'A tax lot of a position.' });
 
 const LOT_TOLERANCE = dec('0.0001');
 
@@ -52,37 +54,43 @@ export const positionSchema = z
         input: payload.value,
         params: { type: 'value_error' },
       });
-  });
+  })
+  .meta({ id: 'Position', description: 'A security holding.' });
 
-export const cashBalanceSchema = z.object({
+export const cashBalanceSchema = object({
   currency: string(),
   amount: decimal(),
   settled: nullable(decimal()),
   pending: nullable(decimal()),
-});
+}).meta({ id: 'CashBalance', description: 'Cash in one currency.' });
 
-export const portfolioSnapshotSchema = z.object({
+export const portfolioSnapshotSchema = object({
   snapshot_id: nullable(string()),
-  portfolio_id: string(),
+  portfolio_id: idString(),
   base_currency: string(),
   positions: list(positionSchema).default(() => []),
   cash_balances: list(cashBalanceSchema).default(() => []),
+}).meta({ id: 'PortfolioSnapshot', description: 'Holdings and cash of the portfolio at the snapshot time.' });
+
+export const priceSchema = object({ instrument_id: string(), price: decimal(), currency: string() }).meta({
+  id: 'Price',
+});
+export const fxRateSchema = object({ pair: string(), rate: decimal() }).meta({
+  id: 'FxRate',
+  description: 'One FX rate.',
 });
 
-export const priceSchema = z.object({ instrument_id: string(), price: decimal(), currency: string() });
-export const fxRateSchema = z.object({ pair: string(), rate: decimal() });
-
-export const marketDataSnapshotSchema = z.object({
+export const marketDataSnapshotSchema = object({
   snapshot_id: nullable(string()),
   prices: list(priceSchema).default(() => []),
   fx_rates: list(fxRateSchema).default(() => []),
-});
+}).meta({ id: 'MarketDataSnapshot', description: 'Prices and FX rates used for valuation and sizing.' });
 
-export const modelPortfolioSchema = z.object({
-  targets: list(z.object({ instrument_id: string(), weight: decimal() })),
-});
+export const modelPortfolioSchema = object({
+  targets: list(object({ instrument_id: string(), weight: decimal() })),
+}).meta({ id: 'ModelPortfolio', description: 'Target weights of the model.' });
 
-export const shelfEntrySchema = z.object({
+export const shelfEntrySchema = object({
   instrument_id: string(),
   status: oneOf(SHELF_STATUSES),
   asset_class: string().default('UNKNOWN'),
@@ -91,7 +99,7 @@ export const shelfEntrySchema = z.object({
   settlement_days: integer({ ge: 0, le: 10 }).default(2),
   min_notional: nullable(money()),
   attributes: record(string()).default(() => ({})),
-});
+}).meta({ id: 'ShelfEntry', description: 'Product shelf entry: status and attributes of one instrument.' });
 
 const unitWeight = () => boundedDecimal({ ge: '0', le: '1' });
 
@@ -114,12 +122,13 @@ export const suitabilityThresholdsSchema = z
         input: payload.value,
         params: { type: 'value_error' },
       });
-  });
+  })
+  .meta({ id: 'SuitabilityThresholds', description: 'Advisory suitability limits.' });
 
 const GROUP_KEY = /^[^:]+:[^:]+$/;
 
 const groupConstraintsSchema = record(
-  z.object({
+  object({
     max_weight: decimalWithRule(
       (w) => gte(w, dec('0')) && gte(dec('1'), w),
       'max_weight must be between 0 and 1 inclusive',
@@ -154,7 +163,7 @@ const overdraftSchema = record(decimal()).check((payload) => {
     });
 });
 
-export const engineOptionsSchema = z.object({
+export const engineOptionsSchema = object({
   valuation_mode: oneOf(['CALCULATED', 'TRUST_SNAPSHOT'] as const).default('CALCULATED'),
   target_method: oneOf(['HEURISTIC', 'SOLVER'] as const).default('HEURISTIC'),
   compare_target_methods: boolean().default(false),
@@ -200,15 +209,15 @@ export const engineOptionsSchema = z.object({
   fx_settlement_days: integer({ ge: 0, le: 10 }).default(2),
   max_overdraft_by_ccy: overdraftSchema.default(() => ({})),
   group_constraints: groupConstraintsSchema.default(() => ({})),
-});
+}).meta({ id: 'EngineOptions', description: 'Engine options; every omitted field takes its default.' });
 
-export const simulateRequestSchema = z.object({
+export const simulateRequestSchema = object({
   portfolio_snapshot: portfolioSnapshotSchema,
   market_data_snapshot: marketDataSnapshotSchema,
   model_portfolio: modelPortfolioSchema,
   shelf_entries: list(shelfEntrySchema),
   options: engineOptionsSchema,
-});
+}).meta({ id: 'SimulateRequest', description: 'A DPM rebalance request.' });
 
 export type TaxLot = z.output<typeof taxLotSchema>;
 export type Position = z.output<typeof positionSchema>;

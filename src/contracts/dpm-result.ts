@@ -19,7 +19,7 @@ const money = (description: string, example = '1000.00') =>
     .object({ amount: d('Decimal amount.', example), currency: s('ISO currency code.', 'USD') })
     .meta({ description });
 
-const status = z.enum(['READY', 'PENDING_REVIEW', 'BLOCKED']).meta({
+export const runStatusSchema = z.enum(['READY', 'PENDING_REVIEW', 'BLOCKED']).meta({
   description: 'READY: execute; PENDING_REVIEW: human review; BLOCKED: fix the input.',
   examples: ['READY'],
 });
@@ -97,9 +97,9 @@ export const simulatedStateSchema = z
       .record(z.string(), z.array(allocation))
       .meta({ description: 'Per shelf attribute key, buckets by attribute value.' }),
   })
-  .meta({ description: 'A valued portfolio state.' });
+  .meta({ id: 'SimulatedState', description: 'A valued portfolio state.' });
 
-const rationale = z
+export const rationaleSchema = z
   .object({
     code: s('DRIFT_REBALANCE, FUNDING or SWEEP.', 'DRIFT_REBALANCE'),
     message: s('Short text.', 'Align'),
@@ -107,7 +107,7 @@ const rationale = z
   .nullable()
   .meta({ description: 'Why the intent exists.' });
 
-const securityTrade = z
+export const securityTradeSchema = z
   .object({
     intent_type: z
       .literal('SECURITY_TRADE')
@@ -119,15 +119,15 @@ const securityTrade = z
     notional: money('Quantity × price in the instrument currency.', '3700.0').nullable(),
     notional_base: money('Notional in the base currency.', '4995.000').nullable(),
     dependencies: list(s('Intent id.', 'oi_fx_2'), 'Intents that must execute first.'),
-    rationale,
+    rationale: rationaleSchema,
     constraints_applied: list(
       s('MIN_NOTIONAL or TAX_BUDGET.', 'MIN_NOTIONAL'),
       'Controls that shaped the intent.',
     ),
   })
-  .meta({ description: 'A security trade.' });
+  .meta({ id: 'SecurityTradeIntent', description: 'A security trade.' });
 
-const fxSpot = z
+export const fxSpotSchema = z
   .object({
     intent_type: z.literal('FX_SPOT').meta({ description: 'Discriminator.', examples: ['FX_SPOT'] }),
     intent_id: s('Intent id, oi_fx_N.', 'oi_fx_2'),
@@ -137,11 +137,14 @@ const fxSpot = z
     sell_currency: s('Currency sold.', 'SGD'),
     sell_amount_estimated: d('Estimated amount sold.', '5044.95000'),
     dependencies: list(s('Intent id.', 'oi_1'), 'Always empty for FX.'),
-    rationale,
+    rationale: rationaleSchema,
   })
-  .meta({ description: 'An FX spot funding a foreign buy or sweeping foreign cash to base.' });
+  .meta({
+    id: 'FxSpotIntent',
+    description: 'An FX spot funding a foreign buy or sweeping foreign cash to base.',
+  });
 
-const ruleResult = z
+export const ruleResultSchema = z
   .object({
     rule_id: s('Rule.', 'CASH_BAND'),
     severity: z
@@ -155,9 +158,9 @@ const ruleResult = z
     reason_code: s('OK or the failure reason.', 'OK'),
     remediation_hint: s('What to do on FAIL.', 'Portfolio cash is outside policy bands.').nullable(),
   })
-  .meta({ description: 'One post-trade rule evaluation.' });
+  .meta({ id: 'RuleResult', description: 'One post-trade rule evaluation.' });
 
-const gateDecision = z
+export const gateDecisionSchema = z
   .object({
     gate: s(
       'BLOCKED, RISK_REVIEW_REQUIRED, COMPLIANCE_REVIEW_REQUIRED, CLIENT_CONSENT_REQUIRED or EXECUTION_READY.',
@@ -185,10 +188,9 @@ const gateDecision = z
       new_medium_suitability_count: int('New MEDIUM suitability issues (advisory).', 0),
     }),
   })
-  .nullable()
-  .meta({ description: 'Workflow gate; null when enable_workflow_gates is false.' });
+  .meta({ id: 'GateDecision', description: 'Workflow gate; null when enable_workflow_gates is false.' });
 
-const diagnostics = z
+export const diagnosticsSchema = z
   .object({
     warnings: list(s('Warning code.', 'PARTIAL_REBALANCE_TURNOVER_LIMIT'), 'Warnings in the order raised.'),
     suppressed_intents: list(z.record(z.string(), z.unknown()), 'Trades below the minimum notional.'),
@@ -211,13 +213,23 @@ const diagnostics = z
       })
       .meta({ description: 'Missing data, with duplicates.' }),
   })
-  .meta({ description: 'Everything the run noticed.' });
+  .meta({ id: 'Diagnostics', description: 'Everything the run noticed.' });
+
+export const reconciliationSchema = z
+  .object({
+    before_total_value: money('Before.'),
+    after_total_value: money('After.'),
+    delta: money('After − before.', '0'),
+    tolerance: money('0.5 + before × 0.0005.', '5.5'),
+    status: z.enum(['OK', 'MISMATCH']).meta({ description: 'Within tolerance?', examples: ['OK'] }),
+  })
+  .meta({ id: 'Reconciliation', description: 'Value reconciliation; null when blocked before it.' });
 
 export const rebalanceResultSchema = z
   .object({
     rebalance_run_id: s('Run id.', 'rr_1e8f3c1c2a9b4d6e'),
     correlation_id: s('Caller correlation id, c_none when absent.', 'demo-corr-27-supportability'),
-    status,
+    status: runStatusSchema,
     before: simulatedStateSchema,
     universe: z
       .object({
@@ -261,20 +273,11 @@ export const rebalanceResultSchema = z
       })
       .meta({ description: 'Stage 3: target weights.' }),
     intents: list(
-      z.discriminatedUnion('intent_type', [securityTrade, fxSpot]),
+      z.discriminatedUnion('intent_type', [securityTradeSchema, fxSpotSchema]),
       'Execution order: sells, FX, buys.',
     ),
     after_simulated: simulatedStateSchema,
-    reconciliation: z
-      .object({
-        before_total_value: money('Before.'),
-        after_total_value: money('After.'),
-        delta: money('After − before.', '0'),
-        tolerance: money('0.5 + before × 0.0005.', '5.5'),
-        status: z.enum(['OK', 'MISMATCH']).meta({ description: 'Within tolerance?', examples: ['OK'] }),
-      })
-      .nullable()
-      .meta({ description: 'Value reconciliation; null when blocked before it.' }),
+    reconciliation: reconciliationSchema.nullable(),
     tax_impact: z
       .object({
         total_realized_gain: money('Gains realised.', '0'),
@@ -284,7 +287,7 @@ export const rebalanceResultSchema = z
       })
       .nullable()
       .meta({ description: 'Present when tax awareness is on.' }),
-    rule_results: list(ruleResult, 'Post-trade rules in fixed order.'),
+    rule_results: list(ruleResultSchema, 'Post-trade rules in fixed order.'),
     explanation: z
       .object({
         summary: s('Final status, or "Blocked" on early-blocked paths.', 'READY'),
@@ -295,8 +298,8 @@ export const rebalanceResultSchema = z
           .meta({ description: 'HEURISTIC vs SOLVER comparison, when asked.' }),
       })
       .meta({ description: 'Summary.' }),
-    diagnostics,
-    gate_decision: gateDecision,
+    diagnostics: diagnosticsSchema,
+    gate_decision: gateDecisionSchema.nullable(),
     lineage: z
       .object({
         portfolio_snapshot_id: s('Portfolio id.', 'pf_demo_support_27'),
@@ -311,7 +314,7 @@ export const rebalanceResultSchema = z
       })
       .meta({ description: 'Where the run came from.' }),
   })
-  .meta({ description: 'A DPM rebalance result.' });
+  .meta({ id: 'RebalanceResult', description: 'A DPM rebalance result.' });
 
 export const batchResultSchema = z
   .object({
@@ -328,7 +331,7 @@ export const batchResultSchema = z
       .record(
         z.string(),
         z.object({
-          status,
+          status: runStatusSchema,
           security_intent_count: int('Security trades.', 2),
           gross_turnover_notional_base: money('Σ security notional_base.', '10000.0'),
         }),
@@ -343,4 +346,4 @@ export const batchResultSchema = z
       'Batch warnings.',
     ),
   })
-  .meta({ description: 'A batch what-if result.' });
+  .meta({ id: 'BatchResult', description: 'A batch what-if result.' });

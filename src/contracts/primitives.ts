@@ -47,6 +47,12 @@ export function toDecimal(value: unknown): Dec | null {
 
 export const MAX_DECIMAL_DIGITS = 50;
 export const MAX_DECIMAL_EXPONENT = 50;
+/**
+ * No decimal within the digit and exponent bounds is written with more characters than this
+ * (sign, 50 digits, point, 50 leading zeros, exponent), so longer text is refused before it is
+ * parsed: parsing a 10 MB number token costs seconds.
+ */
+export const MAX_DECIMAL_TEXT_LENGTH = 128;
 
 const DECIMAL_DOC = {
   description: 'Decimal number, as a JSON string (exact, recommended) or a JSON number.',
@@ -70,17 +76,25 @@ export const decimal = () =>
           'decimal_type',
           'Decimal input should be an integer, float, string or Decimal object',
         );
-      const parsed = toDecimal(value);
-      if (!parsed) return fail(ctx, value, 'decimal_parsing', 'Input should be a valid decimal');
-      // Bounded so that aligning exponents stays cheap: `1e1000000` would otherwise make the
-      // engine build million-digit integers (a denial of service, docs/decisions/0001).
-      if (parsed.precision() > MAX_DECIMAL_DIGITS || Math.abs(parsed.scale()) > MAX_DECIMAL_EXPONENT)
-        return fail(
+      const outOfRange = () =>
+        fail(
           ctx,
           value,
           'decimal_out_of_range',
           `Decimal should have at most ${MAX_DECIMAL_DIGITS} significant digits and an exponent between -${MAX_DECIMAL_EXPONENT} and ${MAX_DECIMAL_EXPONENT}`,
         );
+      const textLength = isLosslessNumber(value)
+        ? value.value.length
+        : typeof value === 'string'
+          ? value.trim().length
+          : 0;
+      if (textLength > MAX_DECIMAL_TEXT_LENGTH) return outOfRange();
+      const parsed = toDecimal(value);
+      if (!parsed) return fail(ctx, value, 'decimal_parsing', 'Input should be a valid decimal');
+      // Bounded so that aligning exponents stays cheap: `1e1000000` would otherwise make the
+      // engine build million-digit integers (a denial of service, docs/decisions/0001).
+      if (parsed.precision() > MAX_DECIMAL_DIGITS || Math.abs(parsed.scale()) > MAX_DECIMAL_EXPONENT)
+        return outOfRange();
       return parsed;
     })
     .meta(DECIMAL_DOC);
@@ -117,6 +131,46 @@ export const decimalWithRule = (isValid: (d: Dec) => boolean, message: string) =
         message: `Value error, ${message}`,
         input: payload.value,
         params: { type: 'value_error' } satisfies IssueType,
+      });
+  });
+
+/**
+ * One length limit for every identifier a client chooses (portfolio ids, idempotency keys,
+ * correlation ids, run and operation ids in paths and queries): the same on write and on read,
+ * and below every index's row limit (GAP G-S11, docs/decisions/0010).
+ */
+export const MAX_ID_LENGTH = 256;
+
+/**
+ * A JSON object. JSON numbers arrive as lossless-json `LosslessNumber` objects, which a plain
+ * `z.object` would accept as an empty object and fill with defaults (`"options": 1` ran with
+ * default options); a number token is turned back into a number first, so it fails as
+ * `dict_type`. Use this instead of `z.object` for request contracts.
+ */
+export const object = <Shape extends z.core.$ZodLooseShape>(shape: Shape) =>
+  Object.assign(
+    z.preprocess((value) => (isLosslessNumber(value) ? Number(value.value) : value), z.object(shape)),
+    /** The fields, as `z.object(...).shape` gives them (e.g. to reuse one field's rule elsewhere). */
+    { shape },
+  );
+
+/** An identifier: a string of 1 to MAX_ID_LENGTH characters. */
+export const idString = () =>
+  string().check((payload) => {
+    const length = payload.value.length;
+    if (length === 0)
+      payload.issues.push({
+        code: 'custom',
+        message: 'String should have at least 1 character',
+        input: payload.value,
+        params: { type: 'string_too_short', ctx: { min_length: 1 } } satisfies IssueType,
+      });
+    else if (length > MAX_ID_LENGTH)
+      payload.issues.push({
+        code: 'custom',
+        message: `String should have at most ${MAX_ID_LENGTH} characters`,
+        input: payload.value.slice(0, 64) + '…',
+        params: { type: 'string_too_long', ctx: { max_length: MAX_ID_LENGTH } } satisfies IssueType,
       });
   });
 
@@ -241,7 +295,7 @@ export const list = <S extends z.ZodType>(item: S) => z.array(item);
 export const record = <S extends z.ZodType>(value: S) => z.record(z.string(), value);
 
 export const money = () =>
-  z.object({
+  object({
     amount: decimal(),
     currency: string(),
   });

@@ -11,6 +11,7 @@ import { PROPOSAL_QUEUE, ProposalOperations } from '../api/proposals/operations.
 import { ProposalLifecycleService } from '../api/proposals/service.js';
 import { type Env, envInt } from '../api/config.js';
 import { openStore, readServerConfig, StartupError } from '../api/server.js';
+import { engineFromEnv } from '../api/app.js';
 import { JobQueue } from '../store/queue.js';
 
 export async function runWorker(env: Env = process.env): Promise<void> {
@@ -23,17 +24,21 @@ export async function runWorker(env: Env = process.env): Promise<void> {
   const db = await openStore(config);
   const queue = await JobQueue.start(db, config.queue);
   await queue.ensureQueue(ANALYZE_QUEUE);
-  const operations = new OperationService(new DpmService(db, env), env, queue, log);
+  const engine = engineFromEnv(env);
+  const operations = new OperationService(new DpmService(db, env, engine), env, queue, log);
   const concurrency = envInt(env, 'KEEL_WORKER_CONCURRENCY', 2, 1);
   await operations.startWorkers(concurrency);
+  operations.startRecovery();
   await queue.ensureQueue(PROPOSAL_QUEUE);
   await new ProposalOperations(new ProposalLifecycleService(db, env), queue, log).startWorkers(concurrency);
   log.info({ concurrency }, 'worker started');
   for (const signal of ['SIGTERM', 'SIGINT'] as const)
     process.once(signal, () => {
       log.info({ signal }, 'worker stopping');
+      operations.stopRecovery();
       queue
         .stop()
+        .then(() => engine.close())
         .then(() => db.close())
         .then(
           () => process.exit(0),

@@ -121,3 +121,28 @@ export function policyFromContext(context: unknown): ResolvedPolicyPack {
   }
   return { selection: ctx.selection, definition, applied: applied as unknown as AppliedPolicyPack };
 }
+
+/**
+ * A pack as engine work carries it (plain data, so it can cross to a worker thread): the
+ * definition as JSON and what the run's lineage records. Undefined when nothing applies.
+ */
+export interface PackForRun {
+  definition: Record<string, unknown> | null;
+  applied: AppliedPolicyPack;
+}
+
+export function packForRun(resolved: ResolvedPolicyPack): PackForRun | undefined {
+  if (!resolved.applied) return undefined;
+  return {
+    definition: resolved.definition ? policyPackToJson(resolved.definition) : null,
+    applied: resolved.applied,
+  };
+}
+
+/** The definition of a pack carried by engine work, validated again on the receiving side. */
+export function packDefinition(pack: PackForRun | undefined): PolicyPackDefinition | null {
+  if (!pack?.definition) return null;
+  const parsed = validate(policyPackDefinitionSchema, pack.definition);
+  if (!parsed.ok) throw new Error(`policy pack does not validate: ${parsed.errors[0]?.msg}`);
+  return parsed.value;
+}

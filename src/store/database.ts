@@ -3,15 +3,28 @@
  * memory for tests) by default, or a PostgreSQL server through a `pg` pool when a URL is given.
  * Repositories see only this interface.
  */
+import { mkdirSync } from 'node:fs';
+import { statfs } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
+import { DataDirLockedError, lockDataDir } from './data-dir-lock.js';
+import { storeFault, type StoreFault } from './errors.js';
 
 export interface Queryable {
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
 }
 
+export interface Readiness {
+  ready: boolean;
+  /** Why not: a store fault, or `unreachable`. */
+  reason?: StoreFault | 'unreachable';
+}
+
 export interface Database extends Queryable {
   readonly kind: 'pglite' | 'postgres';
+  /** Whether the database answers and a write commits (and, embedded, the disk has room). */
+  readiness(): Promise<Readiness>;
   /** Run `work` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
   /** Run several statements (migrations). */
@@ -19,18 +32,89 @@ export interface Database extends Queryable {
   close(): Promise<void>;
 }
 
+/**
+ * Storage faults seen on real work (a full disk, corruption) make readiness fail: corruption or
+ * an I/O error until restart; a full disk until the statement that failed succeeds again (space
+ * was freed) or a minute passes without another such failure.
+ */
+class FaultLatch {
+  private fault: StoreFault | null = null;
+  private failedSql: string | null = null;
+  private at = 0;
+
+  observe(error: unknown, sql?: string): never {
+    const fault = storeFault(error);
+    if (fault === 'storage_fault') this.fault = fault;
+    else if (fault === 'storage_full' && this.fault !== 'storage_fault') {
+      this.fault = fault;
+      this.failedSql = sql ?? this.failedSql;
+      this.at = Date.now();
+    }
+    throw error;
+  }
+
+  succeeded(sql: string): void {
+    if (this.fault === 'storage_full' && sql === this.failedSql) this.fault = null;
+  }
+
+  get current(): StoreFault | null {
+    if (this.fault === 'storage_full' && Date.now() - this.at > 60_000) this.fault = null;
+    return this.fault;
+  }
+}
+
+/** Run one statement, telling the latch how it went. */
+async function observed<T>(latch: FaultLatch, sql: string, run: () => Promise<T>): Promise<T> {
+  try {
+    const result = await run();
+    latch.succeeded(sql);
+    return result;
+  } catch (error) {
+    return latch.observe(error, sql);
+  }
+}
+
+/** The readiness write: one row updated in its own transaction. */
+const READINESS_PROBE = `INSERT INTO keel_readiness (id, checked_at) VALUES (1, now())
+  ON CONFLICT (id) DO UPDATE SET checked_at = EXCLUDED.checked_at`;
+
+async function probe(
+  db: Database,
+  latch: FaultLatch,
+  extra?: () => Promise<StoreFault | null>,
+): Promise<Readiness> {
+  try {
+    await db.query(READINESS_PROBE);
+  } catch (error) {
+    if ((error as { code?: string }).code === '42P01') {
+      // Not migrated yet: the database answers, which is all readiness can say.
+      await db.query('SELECT 1').catch(() => undefined);
+    } else return { ready: false, reason: storeFault(error) ?? 'unreachable' };
+  }
+  const limited = extra ? await extra() : null;
+  if (limited) return { ready: false, reason: limited };
+  return latch.current ? { ready: false, reason: latch.current } : { ready: true };
+}
+
 class PgliteDatabase implements Database {
   readonly kind = 'pglite' as const;
-  constructor(private readonly db: PGlite) {}
+  private readonly latch = new FaultLatch();
+  constructor(
+    private readonly db: PGlite,
+    private readonly dataDir: string | undefined,
+    private readonly minFreeBytes: number,
+    private readonly unlock: () => void,
+  ) {}
 
   async query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
-    return (await this.db.query<T>(sql, params)).rows;
+    return observed(this.latch, sql, async () => (await this.db.query<T>(sql, params)).rows);
   }
 
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
     return this.db.transaction((tx) =>
       work({
-        query: async <R>(sql: string, params: unknown[] = []) => (await tx.query<R>(sql, params)).rows,
+        query: <R>(sql: string, params: unknown[] = []) =>
+          observed(this.latch, sql, async () => (await tx.query<R>(sql, params)).rows),
       }),
     );
   }
@@ -39,35 +123,52 @@ class PgliteDatabase implements Database {
     await this.db.exec(sql);
   }
 
+  readiness(): Promise<Readiness> {
+    return probe(this, this.latch, async () => {
+      if (!this.dataDir) return null;
+      const fs = await statfs(this.dataDir).catch(() => null);
+      return fs && fs.bavail * fs.bsize < this.minFreeBytes ? 'storage_full' : null;
+    });
+  }
+
   async close(): Promise<void> {
     if (!this.db.closed) await this.db.close();
+    this.unlock();
   }
 }
 
 class PostgresDatabase implements Database {
   readonly kind = 'postgres' as const;
+  private readonly latch = new FaultLatch();
   constructor(private readonly pool: pg.Pool) {}
 
   async query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
-    return (await this.pool.query(sql, params)).rows as T[];
+    return observed(this.latch, sql, async () => (await this.pool.query(sql, params)).rows as T[]);
   }
 
   async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+    const client = await this.pool.connect().catch((error: unknown) => this.latch.observe(error));
+    let broken: unknown = undefined;
     try {
       await client.query('BEGIN');
       const result = await work({
-        query: async <R>(sql: string, params: unknown[] = []) =>
-          (await client.query(sql, params)).rows as R[],
+        query: <R>(sql: string, params: unknown[] = []) =>
+          observed(this.latch, sql, async () => (await client.query(sql, params)).rows as R[]),
       });
       await client.query('COMMIT');
       return result;
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
+      // A connection that timed out or broke cannot be reused: it is destroyed on release.
+      await client.query('ROLLBACK').catch((rollbackError: unknown) => (broken = rollbackError));
+      if (storeFault(error)) broken ??= error;
       throw error;
     } finally {
-      client.release();
+      client.release(broken instanceof Error ? broken : broken === undefined ? undefined : true);
     }
+  }
+
+  readiness(): Promise<Readiness> {
+    return probe(this, this.latch);
   }
 
   async exec(sql: string): Promise<void> {
@@ -79,6 +180,15 @@ class PostgresDatabase implements Database {
   }
 }
 
+export interface DatabaseTimeouts {
+  /** Connecting, and waiting for a free pooled connection (ms). */
+  connectMs: number;
+  /** One statement, enforced by the server and, against a stalled network, by the client (ms). */
+  statementMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: DatabaseTimeouts = { connectMs: 5_000, statementMs: 30_000 };
+
 export interface DatabaseOptions {
   /** `postgres://…` for a server; otherwise embedded. */
   url?: string;
@@ -86,15 +196,79 @@ export interface DatabaseOptions {
   dataDir?: string;
   /** Server pool size. */
   poolSize?: number;
+  timeouts?: Partial<DatabaseTimeouts>;
+  /** Embedded: readiness fails when the data directory's disk has less free space (bytes). */
+  minFreeBytes?: number;
 }
+
+/** Opening the database failed; the message says what is wrong and what to do. */
+export class DatabaseOpenError extends Error {}
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.url) {
-    const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
+    const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+    const pool = new pg.Pool({
+      connectionString: options.url,
+      max: options.poolSize ?? 10,
+      connectionTimeoutMillis: timeouts.connectMs,
+      // The server cancels a long statement; the client gives up a little later if the network
+      // stalls and the cancellation never arrives.
+      statement_timeout: timeouts.statementMs,
+      query_timeout: timeouts.statementMs + 1_000,
+      idle_in_transaction_session_timeout: timeouts.statementMs * 2,
+      keepAlive: true,
+    });
     // A broken idle connection must not crash the process; the next query reconnects.
     pool.on('error', () => undefined);
     return new PostgresDatabase(pool);
   }
-  const dir = options.dataDir && options.dataDir !== 'memory://' ? options.dataDir : undefined;
-  return new PgliteDatabase(await PGlite.create(dir));
+  const dir = options.dataDir && options.dataDir !== 'memory://' ? resolve(options.dataDir) : undefined;
+  let unlock = () => undefined as void;
+  if (dir) {
+    try {
+      mkdirSync(dir, { recursive: true });
+      unlock = lockDataDir(dir);
+    } catch (error) {
+      if (error instanceof DataDirLockedError) throw new DatabaseOpenError(error.message);
+      throw new DatabaseOpenError(
+        `cannot use ${dir} as the embedded database directory: ${describe(error)}. Check that KEEL_DATA_DIR is a writable directory.`,
+      );
+    }
+  }
+  try {
+    return new PgliteDatabase(
+      await PGlite.create(dir),
+      dir,
+      options.minFreeBytes ?? DEFAULT_MIN_FREE_BYTES,
+      unlock,
+    );
+  } catch (error) {
+    unlock();
+    throw new DatabaseOpenError(
+      `cannot open the embedded database in ${dir ?? 'memory'}: ${describe(error)}. ` +
+        'The directory is not a Keel data directory, is damaged, or was written by an incompatible version. ' +
+        'Restore it from a backup, or move it aside (or set KEEL_DATA_DIR to an empty directory) to start with an empty store.',
+    );
+  }
+}
+
+/** Default free space the embedded store needs to be ready: 64 MiB. */
+export const DEFAULT_MIN_FREE_BYTES = 64 * 1024 * 1024;
+
+/** Text of anything thrown, including PGlite's non-Error objects (`[object Object]` otherwise). */
+export function describe(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (error && typeof error === 'object') {
+    const { message, code, errno } = error as { message?: unknown; code?: unknown; errno?: unknown };
+    const parts = [message, code, errno !== undefined ? `errno ${String(errno)}` : undefined].filter(
+      (p) => p !== undefined && p !== '',
+    );
+    if (parts.length > 0) return parts.map(String).join(', ');
+    try {
+      return JSON.stringify(error);
+    } catch {
+      return Object.prototype.toString.call(error);
+    }
+  }
+  return String(error);
 }

@@ -8,6 +8,7 @@ import type { Database, Queryable } from './database.js';
 import { DPM_MIGRATIONS } from './schema/dpm.js';
 import { POLICY_MIGRATIONS } from './schema/policy.js';
 import { PROPOSAL_MIGRATIONS } from './schema/proposals.js';
+import { SERVICE_MIGRATIONS } from './schema/service.js';
 
 export interface Migration {
   namespace: string;
@@ -22,6 +23,7 @@ export const MIGRATIONS: readonly Migration[] = [
   ...DPM_MIGRATIONS,
   ...PROPOSAL_MIGRATIONS,
   ...POLICY_MIGRATIONS,
+  ...SERVICE_MIGRATIONS,
 ];
 
 export class MigrationError extends Error {}

@@ -47,6 +47,15 @@ function adapter(q: Queryable | Database): PgBoss.Db {
   };
 }
 
+/** A failed attempt as pg-boss records it: the error's class and first line, control characters removed. */
+export function jobFailure(error: unknown): Error {
+  const name = error instanceof Error ? error.constructor.name : 'Error';
+  const first = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
+  const clean = new Error(`${name}: ${first.replace(/\p{Cc}/gu, ' ').slice(0, 200)}`);
+  clean.stack = clean.message;
+  return clean;
+}
+
 export class JobQueue {
   private constructor(
     private readonly boss: PgBoss,
@@ -80,8 +89,16 @@ export class JobQueue {
   }
 
   /** Enqueue inside the caller's transaction: the job exists exactly when the transaction commits. */
-  async enqueue(tx: Queryable, name: string, data: object): Promise<void> {
-    await this.boss.send(name, data, { db: adapter(tx) });
+  async enqueue(tx: Queryable, name: string, data: object): Promise<string> {
+    const id = await this.boss.send(name, data, { db: adapter(tx) });
+    if (!id) throw new Error(`pg-boss did not create a job on ${name}`);
+    return id;
+  }
+
+  /** When a job was taken by a worker that is still (or was last seen) working on it; null otherwise. */
+  async activeSince(name: string, id: string): Promise<Date | null> {
+    const job = await this.boss.getJobById(name, id);
+    return job?.state === 'active' ? job.startedOn : null;
   }
 
   /** Start `concurrency` pollers for `name`. */
@@ -95,7 +112,14 @@ export class JobQueue {
         name,
         { includeMetadata: true, batchSize: 1, pollingIntervalSeconds: this.config.pollingSeconds },
         async ([job]) => {
-          if (job) await handler(job.data, { retryCount: job.retryCount, retryLimit: job.retryLimit });
+          if (!job) return;
+          try {
+            await handler(job.data, { retryCount: job.retryCount, retryLimit: job.retryLimit });
+          } catch (error) {
+            // pg-boss stores a failure in a jsonb column: hand it a short, clean message only (an
+            // error echoing a NUL or other odd input made that write fail and took the process down).
+            throw jobFailure(error);
+          }
         },
       );
   }

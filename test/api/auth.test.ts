@@ -195,9 +195,15 @@ describe.each(BACKENDS)('access control (%s)', (backend) => {
     });
     expect(runB.status).toBe(200);
     expect(runB.json.rebalance_run_id).not.toBe(id);
+    // A sees its simulate run and its (INLINE-executed) operation's scenario runs, nothing of B's.
+    const itemsA = (await t.get('/rebalance/runs?limit=200', bearer(a))).json.items;
+    expect(itemsA.map((r: any) => r.rebalance_run_id)).toContain(id);
+    expect(itemsA.map((r: any) => r.rebalance_run_id)).not.toContain(runB.json.rebalance_run_id);
     expect(
-      (await t.get('/rebalance/runs?limit=200', bearer(a))).json.items.map((r: any) => r.rebalance_run_id),
-    ).toEqual([id]);
+      itemsA.every(
+        (r: any) => r.correlation_id === 'shared-corr' || r.correlation_id.startsWith('op-corr-a:'),
+      ),
+    ).toBe(true);
   });
 
   it('applies four eyes: the creator cannot approve, the actor comes from the token', async () => {
@@ -223,6 +229,75 @@ describe.each(BACKENDS)('access control (%s)', (backend) => {
     const approved = await t.post(url, { action: 'APPROVE', reason_code: 'OK' }, bearer(bob));
     expect(approved.status).toBe(200);
     expect(approved.json.latest_decision.actor_id).toBe('bob');
+  });
+
+  it('refuses a token without an actor for actions that record one; reads still work', async () => {
+    const nameless = await token({ tenant_id: 'tenant-d', roles: ['admin'] });
+    const named = await token({ sub: 'dora', tenant_id: 'tenant-d', roles: ['admin'] });
+    const run = await t.post('/rebalance/simulate', demo('29_dpm_workflow_gate_disabled_contract.json'), {
+      ...bearer(named),
+      'Idempotency-Key': 'actor-run',
+    });
+    const url = `/rebalance/runs/${run.json.rebalance_run_id}/workflow/actions`;
+    const required = {
+      detail:
+        'ACTOR_REQUIRED: the token has no actor claim (KEEL_ACTOR_CLAIM, default sub); actions that record who acted need one',
+    };
+    // Without `sub` it could have approved the run as anyone (or as its own creator).
+    const decide = await t.post(
+      url,
+      { action: 'APPROVE', reason_code: 'OK', actor_id: 'someone' },
+      bearer(nameless),
+    );
+    expect(decide.status).toBe(403);
+    expect(decide.json).toEqual(required);
+    for (const [path, body, headers] of [
+      ['/rebalance/simulate', demo('01_standard_drift.json'), { 'Idempotency-Key': 'no-actor' }],
+      ['/rebalance/analyze', demo('09_batch_what_if_analysis.json'), {}],
+      ['/rebalance/analyze/async', demo('26_dpm_async_batch_analysis.json'), {}],
+    ] as const) {
+      const res = await t.post(path, body, { ...bearer(nameless), ...headers });
+      expect(res.status, path).toBe(403);
+      expect(res.json, path).toEqual(required);
+    }
+    expect((await t.get('/rebalance/runs', bearer(nameless))).status).toBe(200);
+    expect(
+      (await t.get(`/rebalance/runs/${run.json.rebalance_run_id}/workflow`, bearer(nameless))).status,
+    ).toBe(200);
+  });
+
+  it('requires exp and refuses lifetimes above KEEL_JWT_MAX_LIFETIME_SECONDS', async () => {
+    const key = new TextEncoder().encode(SECRET);
+    const base = () =>
+      new SignJWT({ sub: 'u', tenant_id: 'bank-a', roles: ['admin'] })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setIssuer('https://idp.bank.test')
+        .setAudience('keel-api');
+    const forever = await base().setIssuedAt().sign(key);
+    const res = await t.get('/rebalance/runs', bearer(forever));
+    expect(res.status).toBe(401);
+    expect(res.json).toEqual({ detail: 'UNAUTHENTICATED: token has no exp claim' });
+    const now = Math.floor(Date.now() / 1000);
+    const longLived = await base()
+      .setIssuedAt(now)
+      .setExpirationTime(now + 86_400 + 60)
+      .sign(key);
+    expect((await t.get('/rebalance/runs', bearer(longLived))).json).toEqual({
+      detail: 'UNAUTHENTICATED: token lifetime exceeds 86400 s',
+    });
+    const noIatFarAway = await base()
+      .setExpirationTime(now + 2 * 86_400)
+      .sign(key);
+    expect((await t.get('/rebalance/runs', bearer(noIatFarAway))).status).toBe(401);
+    const day = await base()
+      .setIssuedAt(now)
+      .setExpirationTime(now + 86_400)
+      .sign(key);
+    expect((await t.get('/rebalance/runs', bearer(day))).status).toBe(200);
+    // The maximum is configurable.
+    expect(
+      readAuthConfig({ KEEL_JWT_SECRET: SECRET, KEEL_JWT_MAX_LIFETIME_SECONDS: '300' }).maxLifetimeSeconds,
+    ).toBe(300);
   });
 
   it('sets security headers and no CORS headers', async () => {

@@ -2,10 +2,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OperationService } from '../../src/api/dpm/operations.js';
 import { DpmService } from '../../src/api/dpm/service.js';
+import { EnginePool } from '../../src/compute/engine-pool.js';
 import { BACKENDS } from '../support/store.js';
 import { demo, startTestApp, type TestApp } from '../support/http.js';
 
 const BODY_26 = demo('26_dpm_async_batch_analysis.json');
+/** These tests exercise the durable queue; INLINE (the default) is tested in operations-inline.test.ts. */
+const QUEUED = { DPM_ASYNC_EXECUTION_MODE: 'QUEUED' };
 
 async function until<T>(
   probe: () => Promise<T>,
@@ -25,7 +28,7 @@ describe.each(BACKENDS)('async operations (%s)', (backend) => {
   let now = Date.parse('2026-04-01T10:00:00Z');
   const clock = () => new Date((now += 10));
   beforeAll(async () => {
-    t = await startTestApp(backend, {}, clock, { workers: 2 });
+    t = await startTestApp(backend, QUEUED, clock, { workers: 2 });
   });
   afterAll(async () => t.close());
 
@@ -66,7 +69,7 @@ describe.each(BACKENDS)('async operations (%s)', (backend) => {
     expect(bundle.json.async_operation.operation_id).toBe(res.json.operation_id);
   });
 
-  it('demo 28: execute on a queued operation that already ran is 409', async () => {
+  it('execute on a queued operation that already ran is 409', async () => {
     const res = await t.post('/rebalance/analyze/async', demo('28_dpm_async_manual_execute_guard.json'));
     expect(res.json.correlation_id).toMatch(/^corr_[0-9a-f]{12}$/);
     await settled(res.json.operation_id);
@@ -91,12 +94,12 @@ describe.each(BACKENDS)('async operations (%s)', (backend) => {
     expect(exec.json.status).toBe('SUCCEEDED');
     expect(exec.json.result.batch_run_id).toMatch(/^batch_/);
     expect((await t.post(`/rebalance/operations/${res.json.operation_id}/execute`, '')).status).toBe(409);
-    await t.restart({});
+    await t.restart(QUEUED);
   });
 
   it('records a failed analysis as FAILED with its error code, not its raw text', async () => {
     const service = new OperationService(
-      new DpmService(t.store.db, {}, clock),
+      new DpmService(t.store.db, {}, new EnginePool({ threads: 0 }), clock),
       { DPM_ASYNC_EXECUTION_MODE: 'ACCEPT_ONLY' },
       null,
     );
@@ -147,18 +150,18 @@ describe.each(BACKENDS)('async operations (%s)', (backend) => {
   it('answers the gate and look-up codes in the spec order', async () => {
     const invalid = await t.post('/rebalance/analyze/async', { scenarios: {} });
     expect(invalid.status).toBe(422);
-    await t.restart({ DPM_ASYNC_OPERATIONS_ENABLED: 'false' });
+    await t.restart({ ...QUEUED, DPM_ASYNC_OPERATIONS_ENABLED: 'false' });
     expect((await t.post('/rebalance/analyze/async', BODY_26)).json).toEqual({
       detail: 'DPM_ASYNC_OPERATIONS_DISABLED',
     });
     expect((await t.get('/rebalance/operations/dop_x')).json).toEqual({
       detail: 'DPM_ASYNC_OPERATIONS_DISABLED',
     });
-    await t.restart({ DPM_ASYNC_MANUAL_EXECUTION_ENABLED: 'no' });
+    await t.restart({ ...QUEUED, DPM_ASYNC_MANUAL_EXECUTION_ENABLED: 'no' });
     expect((await t.post('/rebalance/operations/dop_x/execute', '')).json).toEqual({
       detail: 'DPM_ASYNC_MANUAL_EXECUTION_DISABLED',
     });
-    await t.restart({});
+    await t.restart(QUEUED);
     expect((await t.post('/rebalance/operations/dop_x/execute', '')).json).toEqual({
       detail: 'DPM_ASYNC_OPERATION_NOT_FOUND',
     });
@@ -173,11 +176,11 @@ describe.each(BACKENDS)('async operations (%s)', (backend) => {
   it('expires operations after the TTL', async () => {
     const op = await t.post('/rebalance/analyze/async', BODY_26, { 'X-Correlation-Id': 'ttl-op' });
     await settled(op.json.operation_id);
-    await t.restart({ DPM_ASYNC_OPERATIONS_TTL_SECONDS: '60' });
+    await t.restart({ ...QUEUED, DPM_ASYNC_OPERATIONS_TTL_SECONDS: '60' });
     now += 61_000;
     expect((await t.get(`/rebalance/operations/${op.json.operation_id}`)).status).toBe(404);
     expect((await t.get('/rebalance/operations/by-correlation/ttl-op')).status).toBe(404);
-    await t.restart({});
+    await t.restart(QUEUED);
   });
 
   it('stores the operation before answering: a created operation row exists with its request', async () => {

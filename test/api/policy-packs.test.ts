@@ -730,6 +730,7 @@ describe.each(BACKENDS)('DPM policy packs (%s)', (backend) => {
         },
         transaction: (work) => db.transaction(work),
         exec: (sql) => db.exec(sql),
+        readiness: () => db.readiness(),
         close: () => db.close(),
       };
       const catalogReads = () => seen.filter((s) => s.includes('dpm_policy_packs')).length;

@@ -310,9 +310,12 @@ describe('service plumbing', () => {
     ])
       expect(doc.paths[path], path).toBeDefined();
     const simulate = doc.paths['/rebalance/simulate'].post;
-    expect(simulate.requestBody.content['application/json'].schema.properties.options).toBeDefined();
+    const component = (schema: { $ref: string }) => doc.components.schemas[schema.$ref.split('/').pop()!];
     expect(
-      simulate.responses['200'].content['application/json'].schema.properties.status.description,
+      component(simulate.requestBody.content['application/json'].schema).properties.options,
+    ).toBeDefined();
+    expect(
+      component(simulate.responses['200'].content['application/json'].schema).properties.status.description,
     ).toBeTruthy();
     expect((await t.get('/docs/')).status).toBe(200);
   });

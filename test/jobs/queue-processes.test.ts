@@ -1,6 +1,7 @@
 /**
  * The queue across processes: a server killed with SIGKILL while analyses run loses none and
- * finishes none twice after a restart; two `keel worker` processes share 200 jobs with no job
+ * finishes none twice after a restart (recovered by operation leases within seconds, not by the
+ * queue's 15-minute job timeout); two `keel worker` processes share 200 jobs with no job
  * done twice.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OperationService } from '../../src/api/dpm/operations.js';
 import { DpmService } from '../../src/api/dpm/service.js';
+import { EnginePool } from '../../src/compute/engine-pool.js';
 import { analyzeRequestSchema } from '../../src/contracts/dpm-analyze.js';
 import { validate } from '../../src/contracts/parse.js';
 import { JobQueue } from '../../src/store/queue.js';
@@ -19,7 +21,7 @@ import { serveKeel, spawnKeel, stopKeel } from '../support/process.js';
 import { BACKENDS, openTestStore, type TestStore } from '../support/store.js';
 
 const QUEUE_ENV = {
-  KEEL_JOB_TIMEOUT_SECONDS: '3',
+  DPM_ASYNC_EXECUTION_MODE: 'QUEUED',
   KEEL_QUEUE_MAINTENANCE_SECONDS: '1',
   KEEL_JOB_RETRY_DELAY_SECONDS: '1',
   LOG_LEVEL: 'info',
@@ -64,6 +66,9 @@ describe.each(BACKENDS)('queue across processes (%s)', (backend) => {
         d: { options: base.options },
       },
     });
+    // The job timeout stays at its 900 s default: the operation lease (2 s here) must notice the
+    // dead worker, not the queue's backstop.
+    env = { ...env, KEEL_OPERATION_LEASE_SECONDS: '2' };
     const first = await serveKeel({ ...env, KEEL_WORKER_CONCURRENCY: '2' });
     const accepted: string[] = [];
     for (let i = 0; i < 30; i++) {
@@ -118,7 +123,11 @@ describe.each(BACKENDS)('queue across processes (%s)', (backend) => {
         };
         const queue = await JobQueue.start(workerStore.db, { schema: workerStore.queueSchema });
         await queue.ensureQueue('dpm-analyze-scenarios');
-        const operations = new OperationService(new DpmService(workerStore.db, {}), {}, queue);
+        const operations = new OperationService(
+          new DpmService(workerStore.db, {}, new EnginePool({ threads: 0 })),
+          { DPM_ASYNC_EXECUTION_MODE: 'QUEUED' },
+          queue,
+        );
         const parsed = validate(
           analyzeRequestSchema,
           readFixture('demo', '26_dpm_async_batch_analysis.json'),

@@ -7,9 +7,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { buildProposalArtifact } from '../../advisory/artifact.js';
-import { simulateProposal } from '../../advisory/proposal.js';
-import { proposalJsonText } from '../../advisory/wire.js';
+import type { EnginePool } from '../../compute/engine-pool.js';
+import { proposalArtifactSchema, proposalResultSchema } from '../../contracts/advisory-result.js';
 import { proposalRequestSchema, type ProposalRequest } from '../../contracts/advisory-request.js';
 import { canonicalHash } from '../../contracts/canonical.js';
 import type { Database } from '../../store/database.js';
@@ -31,14 +30,24 @@ interface Stored {
   result_json: string;
 }
 
-export function advisoryRoutes(app: FastifyInstance, db: Database, clock: () => Date): void {
-  /** Run (or replay) a proposal; returns the result text and the result object. */
+export function advisoryRoutes(
+  app: FastifyInstance,
+  db: Database,
+  engine: EnginePool,
+  clock: () => Date,
+): void {
+  /**
+   * Run (or replay) a proposal. Returns the result text; with `artifact`, also the artifact built
+   * from the same (deterministic) simulation — recomputed on a replay, with the stored correlation id.
+   */
   async function run(
     tenant: string,
     key: string,
     correlationHeader: string | undefined,
     request: ProposalRequest,
-  ) {
+    text: () => string,
+    artifact: boolean,
+  ): Promise<{ text: string; artifact?: unknown }> {
     if (!request.options.enable_proposal_simulation)
       throw new HttpError(422, 'PROPOSAL_SIMULATION_DISABLED: set options.enable_proposal_simulation=true');
     const requestHash = canonicalHash(request);
@@ -52,34 +61,37 @@ export function advisoryRoutes(app: FastifyInstance, db: Database, clock: () => 
         throw conflict('IDEMPOTENCY_KEY_CONFLICT: request hash mismatch');
       return hit ?? null;
     };
+    const compute = async (correlationId: string) => {
+      const task = { requestHash, correlationId, idempotencyKey: key };
+      if (!artifact) return { text: await engine.propose(task, request, text) };
+      const both = JSON.parse(
+        await engine.propose({ ...task, artifactCreatedAt: isoTimestamp(clock()) }, request, text),
+      ) as { result: unknown; artifact: unknown };
+      return { text: JSON.stringify(both.result), artifact: both.artifact };
+    };
     // The engine is deterministic: a replay recomputes the identical result only when it is needed.
-    const replay = (hit: Stored) => ({
-      text: hit.result_json,
-      result: () =>
-        simulateProposal(request, { requestHash, correlationId: hit.correlation_id, idempotencyKey: key }),
-    });
+    const replay = async (hit: Stored) =>
+      artifact
+        ? { ...(await compute(hit.correlation_id)), text: hit.result_json }
+        : { text: hit.result_json };
     const existing = await lookup();
     if (existing) return replay(existing);
 
-    const result = simulateProposal(request, {
-      requestHash,
-      correlationId: correlationHeader || newId('corr_', 12),
-      idempotencyKey: key,
-    });
-    const text = proposalJsonText(result);
+    const correlationId = correlationHeader || newId('corr_', 12);
+    const computed = await compute(correlationId);
     const inserted = await db.query(
       `INSERT INTO proposal_idempotency (tenant_id, idempotency_key, request_hash, correlation_id, result_json, created_at)
        VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tenant_id, idempotency_key) DO NOTHING RETURNING 1`,
-      [tenant, key, requestHash, result.correlation_id, text, clock()],
+      [tenant, key, requestHash, correlationId, computed.text, clock()],
     );
-    if (inserted.length === 1) return { text, result: () => result };
+    if (inserted.length === 1) return computed;
     const winner = await lookup(); // a concurrent first request claimed the key
     if (!winner) throw new Error('proposal idempotency key claimed but not readable');
     return replay(winner);
   }
 
   const common = {
-    tags: ['Advisory proposals'],
+    tags: ['Advisory'],
     headers,
     body: proposalRequestSchema,
   };
@@ -103,11 +115,20 @@ export function advisoryRoutes(app: FastifyInstance, db: Database, clock: () => 
       'after-state, rule results, reconciliation, drift against an inline reference model, the suitability scan and the ' +
       'workflow gate. options.enable_proposal_simulation must be true.',
     responses: {
-      200: { description: 'The proposal result (any status).', schema: z.record(z.string(), z.unknown()) },
+      200: { description: 'The proposal result (any status).', schema: proposalResultSchema },
       ...errors,
     },
     handler: async ({ request, headers: h, body }) =>
-      (await run(tenantOf(request), h['Idempotency-Key'], h['X-Correlation-Id'], body)).text,
+      (
+        await run(
+          tenantOf(request),
+          h['Idempotency-Key'],
+          h['X-Correlation-Id'],
+          body,
+          () => request.rawBody!,
+          false,
+        )
+      ).text,
   });
 
   route(app, {
@@ -121,17 +142,19 @@ export function advisoryRoutes(app: FastifyInstance, db: Database, clock: () => 
       'assumptions, disclosures and an evidence bundle. evidence_bundle.hashes.artifact_hash is the SHA-256 of the canonical ' +
       'JSON without created_at and artifact_hash, so it is stable across calls.',
     responses: {
-      200: { description: 'The proposal artifact.', schema: z.record(z.string(), z.unknown()) },
+      200: { description: 'The proposal artifact.', schema: proposalArtifactSchema },
       ...errors,
     },
-    handler: async ({ request, headers: h, body }) => {
-      const { text, result } = await run(
-        tenantOf(request),
-        h['Idempotency-Key'],
-        h['X-Correlation-Id'],
-        body,
-      );
-      return buildProposalArtifact(body, result(), JSON.parse(text), isoTimestamp(clock()));
-    },
+    handler: async ({ request, headers: h, body }) =>
+      (
+        await run(
+          tenantOf(request),
+          h['Idempotency-Key'],
+          h['X-Correlation-Id'],
+          body,
+          () => request.rawBody!,
+          true,
+        )
+      ).artifact,
   });
 }

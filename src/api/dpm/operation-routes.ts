@@ -19,29 +19,11 @@ import {
   validationErrorBody,
 } from './schemas.js';
 import { operationStatusBody } from './views.js';
+import { operationAcceptedSchema, operationPageSchema, operationStatusSchema } from './responses.js';
 
-const TAG = ['DPM async operations'];
+const TAG = ['Operations'];
 
-const statusSchema = z
-  .object({
-    operation_id: z.string().meta({ examples: ['dop_ba89b3cb7d0b'] }),
-    operation_type: z.literal('ANALYZE_SCENARIOS'),
-    status: z.enum(['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED']),
-    is_executable: z.boolean(),
-    correlation_id: z.string(),
-    created_at: z.string(),
-    started_at: z.string().nullable(),
-    finished_at: z.string().nullable(),
-    result: z
-      .record(z.string(), z.unknown())
-      .nullable()
-      .meta({ description: 'The batch result when SUCCEEDED.' }),
-    error: z
-      .object({ code: z.string(), message: z.string() })
-      .nullable()
-      .meta({ description: 'Why it FAILED.' }),
-  })
-  .meta({ description: 'An async operation.' });
+const statusSchema = operationStatusSchema;
 
 export function operationRoutes(
   app: FastifyInstance,
@@ -59,28 +41,29 @@ export function operationRoutes(
     method: 'POST',
     permission: 'rebalance:simulate',
     url: '/rebalance/analyze/async',
+    recordsActor: true,
     tags: TAG,
     summary: 'Submit a batch what-if analysis',
     description:
-      'Validates and stores the analysis, then answers 202 at once with where to poll. By default a queue worker runs it ' +
-      '(in this process or any `keel worker` on the same database); with DPM_ASYNC_EXECUTION_MODE=ACCEPT_ONLY it waits ' +
-      'for POST /rebalance/operations/{operation_id}/execute. The resolved correlation id is echoed in X-Correlation-Id. ' +
+      'Validates and stores the operation, then runs it as DPM_ASYNC_EXECUTION_MODE says: INLINE (default) inside this ' +
+      'request, so it is SUCCEEDED or FAILED when the 202 arrives (the body is still the PENDING acceptance snapshot); ' +
+      'QUEUED by a queue worker (this process or any `keel worker` on the same database), answering at once; ACCEPT_ONLY ' +
+      'waits for POST /rebalance/operations/{operation_id}/execute. The resolved correlation id is echoed in X-Correlation-Id. ' +
       'A selected policy pack is resolved at submission and stored with the operation: the execution applies that ' +
       'definition even if the catalog or configuration changed in between.',
     headers: analyzeHeaders,
     body: analyzeRequestSchema,
     responses: {
       202: {
-        description: 'Accepted.',
-        schema: z.object({
-          operation_id: z.string(),
-          operation_type: z.string(),
-          status: z.literal('PENDING'),
-          correlation_id: z.string(),
-          created_at: z.string(),
-          status_url: z.string(),
-          execute_url: z.string(),
-        }),
+        description:
+          'Accepted (INLINE: already executed; the body is the acceptance snapshot, poll status_url for the outcome).',
+        schema: operationAcceptedSchema,
+        headers: {
+          'X-Correlation-Id': {
+            description: 'The resolved correlation id: yours, or the generated corr_… one.',
+            schema: z.string().meta({ examples: ['demo-corr-26-async'] }),
+          },
+        },
       },
       403: { description: 'FORBIDDEN: missing permission …, or TENANT_MISMATCH.', schema: errorBody },
       404: { description: 'DPM_ASYNC_OPERATIONS_DISABLED.', schema: errorBody },
@@ -93,6 +76,9 @@ export function operationRoutes(
         actor: request.actor ?? null,
         policy: await policies.forRequest(request, headers),
       });
+      // INLINE (the default): run it now, inside this request; the 202 still carries the acceptance
+      // snapshot (QUIRK Q-S9), and the operation is already SUCCEEDED or FAILED when it arrives.
+      if (operations.mode === 'INLINE') await operations.execute(op.tenant_id, op.operation_id, 'inline');
       reply.status(202).header('X-Correlation-Id', op.correlation_id);
       return {
         operation_id: op.operation_id,
@@ -164,10 +150,7 @@ export function operationRoutes(
     responses: {
       200: {
         description: 'A page of operations.',
-        schema: z.object({
-          items: z.array(z.record(z.string(), z.unknown())),
-          next_cursor: z.string().nullable(),
-        }),
+        schema: operationPageSchema,
       },
       404: { description: 'A disabled feature gate.', schema: errorBody },
       422: { description: 'Invalid query.', schema: validationErrorBody },

@@ -5,7 +5,6 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { rebalanceResultSchema } from '../../contracts/dpm-result.js';
 import type { Queryable } from '../../store/database.js';
 import {
   getArtifact,
@@ -25,6 +24,16 @@ import { runByCorrelation, runById, runByIdempotencyKey } from './run-resolvers.
 import { decisionJson, edgeJson, operationStatusBody, runLookup, runSummary } from './views.js';
 import { type Env, type Gate, GATES, gateOpen } from '../config.js';
 import { found, notFound } from '../errors.js';
+import {
+  idempotencyHistorySchema,
+  idempotencyMappingSchema,
+  lineagePageSchema,
+  runArtifactSchema,
+  runLookupSchema,
+  runPageSchema,
+  summarySchema,
+  supportBundleSchema,
+} from './responses.js';
 import { route } from '../route.js';
 import { tenantOf } from '../tenancy.js';
 import { isoTimestamp } from '../time.js';
@@ -44,19 +53,7 @@ import {
 } from './schemas.js';
 import type { DpmService } from './service.js';
 
-const TAG = ['DPM supportability'];
-
-const runLookupSchema = z
-  .object({
-    rebalance_run_id: z.string(),
-    correlation_id: z.string(),
-    request_hash: z.string(),
-    idempotency_key: z.string().nullable(),
-    portfolio_id: z.string(),
-    created_at: z.string().meta({ examples: ['2026-02-20T12:00:00.123000+00:00'] }),
-    result: rebalanceResultSchema,
-  })
-  .meta({ description: 'A stored run and its full result.' });
+const TAG = ['Runs'];
 
 export function runRoutes(app: FastifyInstance, service: DpmService, env: Env): void {
   const db = service.db;
@@ -91,10 +88,7 @@ export function runRoutes(app: FastifyInstance, service: DpmService, env: Env): 
     responses: {
       200: {
         description: 'A page of runs.',
-        schema: z.object({
-          items: z.array(z.record(z.string(), z.unknown())),
-          next_cursor: z.string().nullable(),
-        }),
+        schema: runPageSchema,
       },
       404: notFoundDocs('DPM_SUPPORT_APIS_DISABLED'),
       422: invalidDocs,
@@ -169,12 +163,7 @@ export function runRoutes(app: FastifyInstance, service: DpmService, env: Env): 
     responses: {
       200: {
         description: 'The mapping.',
-        schema: z.object({
-          idempotency_key: z.string(),
-          request_hash: z.string(),
-          rebalance_run_id: z.string(),
-          created_at: z.string(),
-        }),
+        schema: idempotencyMappingSchema,
       },
       404: notFoundDocs('DPM_IDEMPOTENCY_KEY_NOT_FOUND'),
       422: invalidDocs,
@@ -209,7 +198,7 @@ export function runRoutes(app: FastifyInstance, service: DpmService, env: Env): 
     responses: {
       200: {
         description: 'The history.',
-        schema: z.object({ idempotency_key: z.string(), history: z.array(z.record(z.string(), z.string())) }),
+        schema: idempotencyHistorySchema,
       },
       404: notFoundDocs('DPM_IDEMPOTENCY_KEY_NOT_FOUND'),
       422: invalidDocs,
@@ -233,7 +222,7 @@ export function runRoutes(app: FastifyInstance, service: DpmService, env: Env): 
       'with every artifact_hash key removed, so repeated reads give the same hash and clients can verify it.',
     params: runIdParams,
     responses: {
-      200: { description: 'The artifact.', schema: z.record(z.string(), z.unknown()) },
+      200: { description: 'The artifact.', schema: runArtifactSchema },
       404: notFoundDocs('DPM_RUN_NOT_FOUND'),
       422: invalidDocs,
     },
@@ -286,7 +275,7 @@ export function runRoutes(app: FastifyInstance, service: DpmService, env: Env): 
       params,
       query: bundleQuery,
       responses: {
-        200: { description: 'The bundle.', schema: z.record(z.string(), z.unknown()) },
+        200: { description: 'The bundle.', schema: supportBundleSchema },
         404: notFoundDocs(
           'DPM_RUN_NOT_FOUND, DPM_IDEMPOTENCY_KEY_NOT_FOUND or DPM_ASYNC_OPERATION_NOT_FOUND',
         ),
@@ -350,11 +339,7 @@ export function runRoutes(app: FastifyInstance, service: DpmService, env: Env): 
     responses: {
       200: {
         description: 'The edges.',
-        schema: z.object({
-          entity_id: z.string(),
-          edges: z.array(z.record(z.string(), z.unknown())),
-          next_cursor: z.string().nullable(),
-        }),
+        schema: lineagePageSchema,
       },
       404: notFoundDocs('DPM_LINEAGE_APIS_DISABLED'),
       422: invalidDocs,
@@ -391,7 +376,7 @@ export function runRoutes(app: FastifyInstance, service: DpmService, env: Env): 
     summary: 'Supportability summary',
     description: 'Counts and time spans of what the store holds for the tenant.',
     responses: {
-      200: { description: 'The summary.', schema: z.record(z.string(), z.unknown()) },
+      200: { description: 'The summary.', schema: summarySchema },
       404: notFoundDocs('DPM_SUPPORTABILITY_SUMMARY_APIS_DISABLED'),
     },
     handler: async ({ request }) => {

@@ -3,41 +3,18 @@
  * src/contracts/; these are the HTTP-only parts.
  */
 import { z } from 'zod';
-import { boolean, integer } from '../../contracts/primitives.js';
+import { boolean, integer, MAX_ID_LENGTH } from '../../contracts/primitives.js';
 import { timeBound } from '../time.js';
+import { correlationId, idempotencyKey, idText, optionalText } from '../schemas.js';
 
-/** Keys, ids and header values are bounded (GAP G-S11). */
-export const MAX_ID_LENGTH = 256;
+const text = idText;
 
-export const text = (description: string, example: string) =>
-  z
-    .string({ error: 'Input should be a valid string' })
-    .max(MAX_ID_LENGTH, { error: `String should have at most ${MAX_ID_LENGTH} characters` })
-    .check(noNul)
-    .meta({ description, examples: [example] });
-
-/** PostgreSQL text cannot hold U+0000: such an id is a 422, not a database error. */
-export function noNul(payload: z.core.ParsePayload<string>): void {
-  if (payload.value.includes('\u0000'))
-    payload.issues.push({
-      code: 'custom',
-      message: 'String should not contain NUL characters',
-      input: payload.value,
-      params: { type: 'string_pattern_mismatch' },
-    });
-}
-
-export const idempotencyKey = () =>
-  text(
-    'Replay/conflict key. The same key with the same body returns the stored result; with another body, 409.',
-    'demo-01',
-  );
-export const correlationId = () =>
-  text('Trace id carried into the run and its lineage.', 'corr-2026-02-20-001');
+export { correlationId, errorBody, idempotencyKey, MAX_ID_LENGTH, validationErrorBody } from '../schemas.js';
+export { text };
 
 /** `X-Policy-Pack-Id` (spec 40 §16). */
 export const policyPackIdHeader = () =>
-  text(
+  optionalText(
     'Request-level policy pack id (trimmed; blank = absent). Applies only when DPM_POLICY_PACKS_ENABLED is true; ' +
       'an id that is not in the catalog changes nothing and is recorded with `applied: false`.',
     'dpm_standard_v1',
@@ -45,7 +22,7 @@ export const policyPackIdHeader = () =>
 
 /** `X-Tenant-Id` (spec 40 §16, docs/decisions/0033). */
 export const tenantIdHeader = () =>
-  text(
+  optionalText(
     'Tenant id. Without token auth it selects the tenant (whose data and stored packs are used) and its entry in ' +
       'DPM_TENANT_POLICY_PACK_MAP_JSON. With token auth the tenant is the token’s; a different value here is ' +
       '403 TENANT_MISMATCH.',
@@ -68,7 +45,12 @@ export const analyzeHeaders = z.object({
 export const runIdParams = z.object({
   rebalance_run_id: text('Rebalance run id.', 'rr_1e8f3c1c2a9b4d6e'),
 });
-export const correlationParams = z.object({ correlation_id: correlationId() });
+export const correlationParams = z.object({
+  correlation_id: text(
+    'Correlation id (X-Correlation-Id of the call that made it).',
+    'demo-corr-27-supportability',
+  ),
+});
 export const requestHashParams = z.object({
   request_hash: text('Canonical request hash (percent-encode the colon).', 'sha256:829d64b7…'),
 });
@@ -95,18 +77,22 @@ export const pageQuery = {
 
 export const listRunsQuery = z.object({
   ...pageQuery,
-  status: text('Exact run status.', 'READY').optional(),
-  request_hash: text('Exact request hash.', 'sha256:829d64b7…').optional(),
-  portfolio_id: text('Exact portfolio id.', 'pf_demo_support_27').optional(),
+  status: optionalText('Exact run status.', 'READY').optional(),
+  request_hash: optionalText('Exact request hash.', 'sha256:829d64b7…').optional(),
+  portfolio_id: optionalText('Exact portfolio id.', 'pf_demo_support_27').optional(),
 });
 
 export const lineageQuery = z.object({
   ...pageQuery,
-  cursor: text(
-    '`next_cursor` of the previous page (`created_at|source|edge_type|target`).',
-    '2026-02-20T12:00:00+00:00|c|CORRELATION_TO_RUN|rr_1',
-  ).optional(),
-  edge_type: text('Exact edge type.', 'CORRELATION_TO_RUN').optional(),
+  cursor: z
+    .string()
+    .max(4 * MAX_ID_LENGTH, { error: `String should have at most ${4 * MAX_ID_LENGTH} characters` })
+    .meta({
+      description: '`next_cursor` of the previous page (`created_at|source|edge_type|target`).',
+      examples: ['2026-02-20T12:00:00+00:00|c|CORRELATION_TO_RUN|rr_1'],
+    })
+    .optional(),
+  edge_type: optionalText('Exact edge type.', 'CORRELATION_TO_RUN').optional(),
 });
 
 const include = (description: string) =>
@@ -118,26 +104,4 @@ export const bundleQuery = z.object({
   include_artifact: include('Include the run artifact.'),
   include_async_operation: include('Include the async operation that produced the run, if any.'),
   include_idempotency_history: include('Include the idempotency history of the run’s key.'),
-});
-
-/** `{"detail": "<CODE>"}` */
-export const errorBody = z.object({
-  detail: z.string().meta({ description: 'Error code.', examples: ['DPM_RUN_NOT_FOUND'] }),
-});
-
-/** `{"detail": [{type, loc, msg, input}]}` */
-export const validationErrorBody = z.object({
-  detail: z
-    .array(
-      z.object({
-        type: z.string().meta({ description: 'Error type.', examples: ['missing'] }),
-        loc: z.array(z.union([z.string(), z.number()])).meta({
-          description: 'Where: header/path/query/body then the field path.',
-          examples: [['header', 'Idempotency-Key']],
-        }),
-        msg: z.string().meta({ description: 'What is wrong.', examples: ['Field required'] }),
-        input: z.unknown().meta({ description: 'The offending value (null when absent).', examples: [null] }),
-      }),
-    )
-    .meta({ description: 'One entry per invalid field.' }),
 });

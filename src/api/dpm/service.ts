@@ -5,18 +5,17 @@
 import { randomBytes } from 'node:crypto';
 import { canonicalHash } from '../../contracts/canonical.js';
 import type { AnalyzeRequest } from '../../contracts/dpm-analyze.js';
-import type { EngineOptions, SimulateRequest } from '../../contracts/dpm-request.js';
-import { analyzeBatch, type BatchResult } from '../../engine/batch.js';
-import { simulateRebalance } from '../../engine/pipeline.js';
-import { applyPolicyPack, replayEnabled } from '../../policy/apply.js';
+import type { SimulateRequest } from '../../contracts/dpm-request.js';
+import type { EnginePool } from '../../compute/engine-pool.js';
+import { replayEnabled } from '../../policy/apply.js';
 import {
   NO_POLICY_PACK,
+  packForRun,
   policyRecordJson,
   replayKey,
   type ResolvedPolicyPack,
   storedReplayKey,
 } from '../../policy/record.js';
-import { batchJsonText, resultJsonText } from '../../engine/wire.js';
 import type { Database, Queryable } from '../../store/database.js';
 import {
   getIdempotentResult,
@@ -36,12 +35,6 @@ export const newId = (prefix: string, hexDigits: number) =>
     .slice(0, hexDigits)}`;
 export const newRunId = () => newId('rr_', 16);
 
-/** The batch-engine hooks that apply a resolved pack to every scenario (spec 40 §17.1). */
-export const batchPolicy = (policy: ResolvedPolicyPack) => ({
-  effectiveOptions: (options: EngineOptions) => applyPolicyPack(options, policy.definition),
-  policyPack: policy.applied,
-});
-
 export interface SimulateCall {
   tenant: string;
   /** The authenticated caller, recorded as the run's creator. */
@@ -49,14 +42,49 @@ export interface SimulateCall {
   idempotencyKey: string;
   correlationId: string | undefined;
   request: SimulateRequest;
+  /** The request as the client sent it (JSON text), for a worker thread to parse again. */
+  text: () => string;
   /** The policy pack resolved for the request (spec 40 §17); none when omitted. */
   policy?: ResolvedPolicyPack;
+}
+
+/** A batch result as JSON text and parsed, with each scenario run's own result text. */
+export interface BatchOutcome {
+  text: string;
+  runs: {
+    rebalance_run_id: string;
+    correlation_id: string;
+    request_hash: string;
+    status: string;
+    result_json: string;
+  }[];
+}
+
+/** Scenario runs of a batch result text, each with its exact result JSON text. */
+export function batchOutcome(text: string): BatchOutcome {
+  const batch = JSON.parse(text) as {
+    results: Record<
+      string,
+      { rebalance_run_id: string; correlation_id: string; status: string; lineage: { request_hash: string } }
+    >;
+  };
+  return {
+    text,
+    runs: Object.values(batch.results).map((r) => ({
+      rebalance_run_id: r.rebalance_run_id,
+      correlation_id: r.correlation_id,
+      request_hash: r.lineage.request_hash,
+      status: r.status,
+      result_json: JSON.stringify(r),
+    })),
+  };
 }
 
 export class DpmService {
   constructor(
     readonly db: Database,
     private readonly env: Env,
+    readonly engine: EnginePool,
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
@@ -101,26 +129,22 @@ export class DpmService {
       const stored = await this.replayed(call.tenant, call.idempotencyKey, requestHash, packKey);
       if (stored !== null) return stored;
     }
-    const options = applyPolicyPack(call.request.options, policy.definition);
-    const result = simulateRebalance(
-      options === call.request.options ? call.request : { ...call.request, options },
-      {
-        requestHash,
-        rebalanceRunId: newRunId(),
-        correlationId: call.correlationId || 'c_none',
-        policyPack: policy.applied,
-      },
+    const runId = newRunId();
+    const correlationId = call.correlationId || 'c_none';
+    const text = await this.engine.simulate(
+      { requestHash, rebalanceRunId: runId, correlationId, policy: packForRun(policy) },
+      call.request,
+      call.text,
     );
-    const text = resultJsonText(result);
     const recorded = await this.record(this.db, {
       run: {
-        rebalance_run_id: result.rebalance_run_id,
+        rebalance_run_id: runId,
         tenant_id: call.tenant,
-        correlation_id: result.correlation_id,
+        correlation_id: correlationId,
         request_hash: requestHash,
         idempotency_key: call.idempotencyKey,
         portfolio_id: call.request.portfolio_snapshot.portfolio_id,
-        status: result.status,
+        status: (JSON.parse(text) as { status: string }).status,
         created_at: this.now(),
         result_json: text,
         created_by: call.actor,
@@ -160,23 +184,44 @@ export class DpmService {
     request: AnalyzeRequest,
     correlationId: string | undefined,
     actor: string | null,
+    text: () => string,
     policy: ResolvedPolicyPack = NO_POLICY_PACK,
-  ): Promise<BatchResult> {
-    const batch = analyzeBatch(request, {
-      batchRunId: newId('batch_', 16),
-      runAtUtc: isoTimestamp(this.now()),
-      correlationId: correlationId || null,
-      runIdFor: () => newRunId(),
-      ...batchPolicy(policy),
-    });
+  ): Promise<string> {
+    const batch = await this.runBatch(request, correlationId || null, text, policy);
     await this.recordBatch(tenant, request.portfolio_snapshot.portfolio_id, batch, actor, undefined, policy);
-    return batch;
+    return batch.text;
+  }
+
+  /**
+   * Run a batch (on a worker thread when it is large) with fresh batch and run ids; a policy pack
+   * applies to each scenario's options after they validated on their own (spec 40 §17.1).
+   */
+  async runBatch(
+    request: AnalyzeRequest,
+    correlationId: string | null,
+    text: () => string,
+    policy: ResolvedPolicyPack = NO_POLICY_PACK,
+  ): Promise<BatchOutcome> {
+    const runIds = Object.fromEntries(Object.keys(request.scenarios).map((name) => [name, newRunId()]));
+    return batchOutcome(
+      await this.engine.analyze(
+        {
+          batchRunId: newId('batch_', 16),
+          runAtUtc: isoTimestamp(this.now()),
+          correlationId,
+          runIds,
+          policy: packForRun(policy),
+        },
+        request,
+        text,
+      ),
+    );
   }
 
   async recordBatch(
     tenant: string,
     portfolioId: string,
-    batch: BatchResult,
+    batch: BatchOutcome,
     actor: string | null,
     tx?: Queryable,
     policy: ResolvedPolicyPack = NO_POLICY_PACK,
@@ -185,19 +230,19 @@ export class DpmService {
     await this.purgeExpired();
     const write = async (q: Queryable) => {
       const createdAt = this.now();
-      for (const result of Object.values(batch.results))
+      for (const run of batch.runs)
         await this.record(q, {
           keyMode: 'none',
           run: {
-            rebalance_run_id: result.rebalance_run_id,
+            rebalance_run_id: run.rebalance_run_id,
             tenant_id: tenant,
-            correlation_id: result.correlation_id,
-            request_hash: result.lineage.request_hash,
+            correlation_id: run.correlation_id,
+            request_hash: run.request_hash,
             idempotency_key: null,
             portfolio_id: portfolioId,
-            status: result.status,
+            status: run.status,
             created_at: createdAt,
-            result_json: resultJsonText(result),
+            result_json: run.result_json,
             created_by: actor,
             policy_pack_json: policyJson,
           },
@@ -212,9 +257,5 @@ export class DpmService {
       keyMode,
       artifactJson: this.artifactsPersisted ? JSON.stringify(buildArtifact(run)) : undefined,
     });
-  }
-
-  batchJson(batch: BatchResult): string {
-    return batchJsonText(batch);
   }
 }

@@ -14,7 +14,8 @@ export function simulateRoutes(app: FastifyInstance, service: DpmService, polici
     method: 'POST',
     permission: 'rebalance:simulate',
     url: '/rebalance/simulate',
-    tags: ['DPM rebalance'],
+    recordsActor: true,
+    tags: ['DPM'],
     summary: 'Simulate a rebalance',
     description:
       'Runs the 5-stage DPM pipeline (valuation, universe, targets, intents, execution) and returns trade intents, ' +
@@ -43,6 +44,7 @@ export function simulateRoutes(app: FastifyInstance, service: DpmService, polici
         idempotencyKey: headers['Idempotency-Key'],
         correlationId: headers['X-Correlation-Id'],
         request: body,
+        text: () => request.rawBody!,
         policy: await policies.forRequest(request, headers),
       }),
   });
@@ -51,7 +53,8 @@ export function simulateRoutes(app: FastifyInstance, service: DpmService, polici
     method: 'POST',
     permission: 'rebalance:simulate',
     url: '/rebalance/analyze',
-    tags: ['DPM rebalance'],
+    recordsActor: true,
+    tags: ['DPM'],
     summary: 'Batch what-if analysis',
     description:
       'Runs up to 20 named scenarios, each with its own options, over shared snapshots, in code-point order of ' +
@@ -66,14 +69,13 @@ export function simulateRoutes(app: FastifyInstance, service: DpmService, polici
       422: { description: 'Invalid shared payload or scenario map.', schema: validationErrorBody },
     },
     handler: async ({ request, headers, body }) =>
-      service.batchJson(
-        await service.analyze(
-          tenantOf(request),
-          body,
-          headers['X-Correlation-Id'],
-          request.actor ?? null,
-          await policies.forRequest(request, headers),
-        ),
+      service.analyze(
+        tenantOf(request),
+        body,
+        headers['X-Correlation-Id'],
+        request.actor ?? null,
+        () => request.rawBody!,
+        await policies.forRequest(request, headers),
       ),
   });
 }

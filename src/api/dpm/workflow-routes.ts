@@ -27,8 +27,9 @@ import {
 import { runByCorrelation, runById, runByIdempotencyKey, type RunResolver } from './run-resolvers.js';
 import { newId, type DpmService } from './service.js';
 import { decisionJson } from './views.js';
+import { decisionPageSchema, workflowHistorySchema, workflowStateSchema } from './responses.js';
 
-const TAG = ['DPM workflow'];
+const TAG = ['Workflow'];
 export const WORKFLOW_ACTIONS = ['APPROVE', 'REJECT', 'REQUEST_CHANGES'] as const;
 type Action = (typeof WORKFLOW_ACTIONS)[number];
 type WorkflowStatus = 'NOT_REQUIRED' | 'PENDING_REVIEW' | 'APPROVED' | 'REJECTED';
@@ -47,40 +48,32 @@ const STATUS_AFTER: Record<Action, WorkflowStatus> = {
   REQUEST_CHANGES: 'PENDING_REVIEW',
 };
 
-export const actionBody = z.object({
-  action: oneOf(WORKFLOW_ACTIONS),
-  reason_code: z
-    .string()
-    .regex(/^[A-Z][A-Z0-9_]*$/, { error: "String should match pattern '^[A-Z][A-Z0-9_]*$'" })
-    .max(128)
-    .meta({ description: 'Upper-case reason code.', examples: ['REVIEW_APPROVED'] }),
-  comment: z
-    .string()
-    .max(4000)
-    .nullable()
-    .default(null)
-    .meta({ description: 'Free text.', examples: ['Checked the cash drift.'] }),
-  actor_id: z
-    .string()
-    .min(1)
-    .max(256)
-    .optional()
-    .meta({
-      description:
-        'Who decides. With authentication on it is taken from the token (a different value is 403); without, it is required.',
-      examples: ['reviewer_001'],
-    }),
-});
-
-const decisionSchema = z.record(z.string(), z.unknown()).meta({ description: 'A workflow decision.' });
-const historySchema = z.object({ run_id: z.string(), decisions: z.array(decisionSchema) });
-const stateSchema = z.object({
-  run_id: z.string(),
-  run_status: z.string(),
-  workflow_status: z.enum(['NOT_REQUIRED', 'PENDING_REVIEW', 'APPROVED', 'REJECTED']),
-  requires_review: z.boolean(),
-  latest_decision: decisionSchema.nullable(),
-});
+export const actionBody = z
+  .object({
+    action: oneOf(WORKFLOW_ACTIONS),
+    reason_code: z
+      .string()
+      .regex(/^[A-Z][A-Z0-9_]*$/, { error: "String should match pattern '^[A-Z][A-Z0-9_]*$'" })
+      .max(128)
+      .meta({ description: 'Upper-case reason code.', examples: ['REVIEW_APPROVED'] }),
+    comment: z
+      .string()
+      .max(4000)
+      .nullable()
+      .default(null)
+      .meta({ description: 'Free text.', examples: ['Checked the cash drift.'] }),
+    actor_id: z
+      .string()
+      .min(1)
+      .max(256)
+      .optional()
+      .meta({
+        description:
+          'Who decides. With authentication on it is taken from the token (a different value is 403); without, it is required.',
+        examples: ['reviewer_001'],
+      }),
+  })
+  .meta({ id: 'WorkflowActionRequest', description: 'A review decision.' });
 
 export function workflowRoutes(app: FastifyInstance, service: DpmService, env: Env): void {
   const db = service.db;
@@ -141,7 +134,7 @@ export function workflowRoutes(app: FastifyInstance, service: DpmService, env: E
       summary: `Workflow state of a run, by ${label}`,
       params,
       responses: {
-        200: { description: 'The workflow state.', schema: stateSchema },
+        200: { description: 'The workflow state.', schema: workflowStateSchema },
         404: notFoundDocs,
         422: { description: 'Invalid path.', schema: validationErrorBody },
       },
@@ -156,6 +149,7 @@ export function workflowRoutes(app: FastifyInstance, service: DpmService, env: E
       method: 'POST',
       permission: 'workflow:decide',
       url: `${base}/workflow/actions`,
+      recordsActor: true,
       tags: TAG,
       summary: `Approve, reject or request changes on a run, by ${label}`,
       description:
@@ -166,7 +160,7 @@ export function workflowRoutes(app: FastifyInstance, service: DpmService, env: E
       headers: z.object({ 'X-Correlation-Id': correlationId().optional() }),
       body: actionBody,
       responses: {
-        200: { description: 'The new workflow state.', schema: stateSchema },
+        200: { description: 'The new workflow state.', schema: workflowStateSchema },
         404: notFoundDocs,
         409: {
           description: 'DPM_WORKFLOW_NOT_REQUIRED_FOR_RUN_STATUS or DPM_WORKFLOW_INVALID_TRANSITION.',
@@ -220,7 +214,7 @@ export function workflowRoutes(app: FastifyInstance, service: DpmService, env: E
       summary: `Workflow decisions of a run, oldest first, by ${label}`,
       params,
       responses: {
-        200: { description: 'The decisions.', schema: historySchema },
+        200: { description: 'The decisions.', schema: workflowHistorySchema },
         404: notFoundDocs,
         422: { description: 'Invalid path.', schema: validationErrorBody },
       },
@@ -264,7 +258,7 @@ export function workflowRoutes(app: FastifyInstance, service: DpmService, env: E
     responses: {
       200: {
         description: 'A page of decisions.',
-        schema: z.object({ items: z.array(decisionSchema), next_cursor: z.string().nullable() }),
+        schema: decisionPageSchema,
       },
       404: { description: 'DPM_WORKFLOW_DISABLED.', schema: errorBody },
       422: { description: 'Invalid query.', schema: validationErrorBody },
@@ -286,7 +280,7 @@ export function workflowRoutes(app: FastifyInstance, service: DpmService, env: E
       'Resolves the run by its own correlation id (QUIRK Q-S25), then lists its decisions oldest first.',
     params: correlationParams,
     responses: {
-      200: { description: 'The decisions.', schema: historySchema },
+      200: { description: 'The decisions.', schema: workflowHistorySchema },
       404: notFoundDocs,
       422: { description: 'Invalid path.', schema: validationErrorBody },
     },

@@ -5,12 +5,13 @@
 import { z } from 'zod';
 import { policyPackDefinitionSchema, SELECTION_SOURCES } from '../../contracts/policy-pack.js';
 import { policyPackIdHeader, tenantIdHeader, text } from '../dpm/schemas.js';
+import { optionalText } from '../schemas.js';
 
 export const TAG = ['DPM policy packs'];
 
 export const policyReadHeaders = z.object({
   'X-Policy-Pack-Id': policyPackIdHeader(),
-  'X-Tenant-Policy-Pack-Id': text(
+  'X-Tenant-Policy-Pack-Id': optionalText(
     'Tenant-default pack id, used instead of the DPM_TENANT_POLICY_PACK_MAP_JSON look-up (read endpoints only; ' +
       'simulate and analyze ignore it, QUIRK Q-B7). Sent but blank: no map look-up either (QUIRK Q-B5).',
     'dpm_tenant_default_v1',

@@ -103,7 +103,20 @@ ALTER TABLE dpm_runs ADD COLUMN created_by TEXT;
 ALTER TABLE dpm_async_operations ADD COLUMN created_by TEXT;
 `;
 
+/**
+ * The lease an executing operation renews (a lapsed lease means its process died) and the queue
+ * job that carries a queued operation.
+ */
+const OPERATION_LEASE = `
+ALTER TABLE dpm_async_operations ADD COLUMN heartbeat_at TIMESTAMPTZ;
+ALTER TABLE dpm_async_operations ADD COLUMN job_id TEXT;
+CREATE INDEX dpm_operations_queued ON dpm_async_operations (created_at) WHERE status = 'PENDING' AND job_id IS NOT NULL;
+CREATE INDEX dpm_operations_running ON dpm_async_operations (heartbeat_at) WHERE status = 'RUNNING';
+`;
+
 export const DPM_MIGRATIONS: Migration[] = [
   { namespace: 'dpm', version: '0001', name: 'baseline', sql: BASELINE },
   { namespace: 'dpm', version: '0002', name: 'created_by', sql: CREATED_BY },
+  // 0010–0019: hardening (issue 10); other features number their own ranges.
+  { namespace: 'dpm', version: '0010', name: 'operation_lease', sql: OPERATION_LEASE },
 ];

@@ -1,0 +1,8 @@
+/**
+ * A pool worker thread: loads the solver once, then runs the tasks of tasks.ts by name.
+ */
+import { loadSolver } from '../engine/targets/solver.js';
+
+await loadSolver();
+
+export { analyze, propose, simulate } from './tasks.js';

@@ -1,0 +1,109 @@
+/**
+ * The engine's work as named, pure tasks: JSON text in, JSON text out, no I/O, no clock, no
+ * randomness (run ids and timestamps arrive in the input). The same functions run inline on
+ * the calling thread or in a pool worker (engine-worker.ts), so both give byte-identical output.
+ */
+import { analyzeRequestSchema, type AnalyzeRequest } from '../contracts/dpm-analyze.js';
+import { simulateRequestSchema, type SimulateRequest } from '../contracts/dpm-request.js';
+import { proposalRequestSchema, type ProposalRequest } from '../contracts/advisory-request.js';
+import { parseAndValidate, type Parsed } from '../contracts/parse.js';
+import { analyzeBatch } from '../engine/batch.js';
+import { simulateRebalance } from '../engine/pipeline.js';
+import { batchJsonText, resultJsonText } from '../engine/wire.js';
+import { simulateProposal } from '../advisory/proposal.js';
+import { proposalJsonText } from '../advisory/wire.js';
+import { buildProposalArtifact } from '../advisory/artifact.js';
+import { applyPolicyPack } from '../policy/apply.js';
+import { packDefinition, type PackForRun } from '../policy/record.js';
+
+/** `POST /rebalance/simulate`: the request body text and the run's identity. */
+export interface SimulateTask {
+  request: string;
+  requestHash: string;
+  rebalanceRunId: string;
+  correlationId: string;
+  /** The policy pack the run applies (spec 40 §17), if any. */
+  policy?: PackForRun;
+}
+
+/** `POST /rebalance/analyze`: the batch body text, the batch identity and one run id per scenario. */
+export interface AnalyzeTask {
+  request: string;
+  batchRunId: string;
+  runAtUtc: string;
+  correlationId: string | null;
+  runIds: Record<string, string>;
+  /** The policy pack every scenario applies (spec 40 §17), if any. */
+  policy?: PackForRun;
+}
+
+/** `POST /rebalance/proposals/simulate` (and, with `artifactCreatedAt`, the proposal artifact). */
+export interface ProposeTask {
+  request: string;
+  requestHash: string;
+  correlationId: string;
+  idempotencyKey: string | null;
+  /** Set: return `{"result": <result>, "artifact": <artifact built at this time>}`. */
+  artifactCreatedAt?: string;
+}
+
+function valid<T>(parsed: Parsed<T>, task: string): T {
+  // Callers validate before they hand work over; failing here is a bug, not bad input.
+  if (!parsed.ok) throw new Error(`${task}: request does not validate: ${parsed.errors[0]?.msg ?? ''}`);
+  return parsed.value;
+}
+
+export function simulate(task: SimulateTask): string {
+  return simulateValue(valid(parseAndValidate(simulateRequestSchema, task.request), 'simulate'), task);
+}
+
+/** The simulate task on an already validated request (the inline path). */
+export function simulateValue(request: SimulateRequest, task: Omit<SimulateTask, 'request'>): string {
+  const options = applyPolicyPack(request.options, packDefinition(task.policy));
+  return resultJsonText(
+    simulateRebalance(options === request.options ? request : { ...request, options }, {
+      requestHash: task.requestHash,
+      rebalanceRunId: task.rebalanceRunId,
+      correlationId: task.correlationId,
+      policyPack: task.policy?.applied ?? null,
+    }),
+  );
+}
+
+export function analyze(task: AnalyzeTask): string {
+  return analyzeValue(valid(parseAndValidate(analyzeRequestSchema, task.request), 'analyze'), task);
+}
+
+export function analyzeValue(request: AnalyzeRequest, task: Omit<AnalyzeTask, 'request'>): string {
+  const pack = packDefinition(task.policy);
+  return batchJsonText(
+    analyzeBatch(request, {
+      batchRunId: task.batchRunId,
+      runAtUtc: task.runAtUtc,
+      correlationId: task.correlationId,
+      runIdFor: (scenario) => {
+        const id = task.runIds[scenario];
+        if (!id) throw new Error(`analyze: no run id for scenario ${scenario}`);
+        return id;
+      },
+      ...(pack && { effectiveOptions: (options) => applyPolicyPack(options, pack) }),
+      policyPack: task.policy?.applied ?? null,
+    }),
+  );
+}
+
+export function propose(task: ProposeTask): string {
+  return proposeValue(valid(parseAndValidate(proposalRequestSchema, task.request), 'propose'), task);
+}
+
+export function proposeValue(request: ProposalRequest, task: Omit<ProposeTask, 'request'>): string {
+  const result = simulateProposal(request, {
+    requestHash: task.requestHash,
+    correlationId: task.correlationId,
+    idempotencyKey: task.idempotencyKey,
+  });
+  const text = proposalJsonText(result);
+  if (task.artifactCreatedAt === undefined) return text;
+  const artifact = buildProposalArtifact(request, result, JSON.parse(text), task.artifactCreatedAt);
+  return `{"result":${text},"artifact":${JSON.stringify(artifact)}}`;
+}
