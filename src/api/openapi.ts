@@ -39,6 +39,14 @@ export const TAGS = [
     name: 'Advisory',
     description: 'Advisory proposals: simulate an advisor’s trades and cash flows, build the artifact.',
   },
+  {
+    name: 'Policies',
+    description: 'Per-tenant rule sets applied to simulate and analyze: selection, catalog, admin, history.',
+  },
+  {
+    name: 'Proposals',
+    description: 'Persisted proposals: versions, review, approvals, client consent, execution, timeline.',
+  },
   { name: 'Health', description: 'Liveness and readiness; no identity needed.' },
 ];
 

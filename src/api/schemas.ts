@@ -85,3 +85,9 @@ export const validationErrorBody = z
     id: 'ValidationErrorResponse',
     description: 'A validation failure: 422 with one entry per field.',
   });
+
+/** 422 of routes that also refuse well-formed input with a domain code: either error body. */
+export const validationOrDomainErrorBody = z.union([validationErrorBody, errorBody]).meta({
+  id: 'ValidationOrDomainError',
+  description: 'Either the field list `{"detail": [...]}` or a domain code `{"detail": "<CODE>"}`.',
+});

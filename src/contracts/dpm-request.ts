@@ -163,7 +163,8 @@ const overdraftSchema = record(decimal()).check((payload) => {
     });
 });
 
-export const engineOptionsSchema = object({
+/** The EngineOptions fields, each with its own rule and default (policy packs reuse the rules). */
+export const engineOptionsFields = {
   valuation_mode: oneOf(['CALCULATED', 'TRUST_SNAPSHOT'] as const).default('CALCULATED'),
   target_method: oneOf(['HEURISTIC', 'SOLVER'] as const).default('HEURISTIC'),
   compare_target_methods: boolean().default(false),
@@ -209,7 +210,12 @@ export const engineOptionsSchema = object({
   fx_settlement_days: integer({ ge: 0, le: 10 }).default(2),
   max_overdraft_by_ccy: overdraftSchema.default(() => ({})),
   group_constraints: groupConstraintsSchema.default(() => ({})),
-}).meta({ id: 'EngineOptions', description: 'Engine options; every omitted field takes its default.' });
+};
+
+export const engineOptionsSchema = object(engineOptionsFields).meta({
+  id: 'EngineOptions',
+  description: 'Engine options; every omitted field takes its default.',
+});
 
 export const simulateRequestSchema = object({
   portfolio_snapshot: portfolioSnapshotSchema,

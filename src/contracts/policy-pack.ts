@@ -10,10 +10,10 @@
 import { z } from 'zod';
 import { canonicalHash } from './canonical.js';
 import type { Dec } from './decimal.js';
-import { type EngineOptions, engineOptionsSchema } from './dpm-request.js';
+import { type EngineOptions, engineOptionsFields } from './dpm-request.js';
 import { boolean, decimalBounds, nullable } from './primitives.js';
 
-type OptionField = keyof EngineOptions & keyof typeof engineOptionsSchema.shape;
+type OptionField = keyof EngineOptions & keyof typeof engineOptionsFields;
 
 /** Which EngineOptions each dimension overrides (the pack field has the option's name). */
 export const POLICY_DIMENSIONS = {
@@ -42,7 +42,7 @@ const PACK_ONLY_RULES: Partial<Record<OptionField, (schema: z.ZodType) => z.ZodT
 
 /** The option's own rule, without its default and nullability. */
 function optionRule(field: OptionField): z.ZodType {
-  let schema: z.ZodType = engineOptionsSchema.shape[field];
+  let schema: z.ZodType = engineOptionsFields[field];
   while (schema instanceof z.ZodDefault || schema instanceof z.ZodNullable || schema instanceof z.ZodOptional)
     schema = schema.unwrap() as z.ZodType;
   return PACK_ONLY_RULES[field]?.(schema) ?? schema;

@@ -148,11 +148,7 @@ export const MAX_ID_LENGTH = 256;
  * `dict_type`. Use this instead of `z.object` for request contracts.
  */
 export const object = <Shape extends z.core.$ZodLooseShape>(shape: Shape) =>
-  Object.assign(
-    z.preprocess((value) => (isLosslessNumber(value) ? Number(value.value) : value), z.object(shape)),
-    /** The fields, as `z.object(...).shape` gives them (e.g. to reuse one field's rule elsewhere). */
-    { shape },
-  );
+  z.preprocess((value) => (isLosslessNumber(value) ? Number(value.value) : value), z.object(shape));
 
 /** An identifier: a string of 1 to MAX_ID_LENGTH characters. */
 export const idString = () =>

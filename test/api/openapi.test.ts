@@ -71,7 +71,16 @@ describe('OpenAPI document', () => {
   it('is titled for what it is and groups every route under a declared tag', () => {
     expect(doc.info.title).toMatch(/Keel rebalancing API/);
     const tags = doc.tags.map((tag: any) => tag.name);
-    expect(tags).toEqual(['DPM', 'Runs', 'Operations', 'Workflow', 'Advisory', 'Health']);
+    expect(tags).toEqual([
+      'DPM',
+      'Runs',
+      'Operations',
+      'Workflow',
+      'Advisory',
+      'Policies',
+      'Proposals',
+      'Health',
+    ]);
     for (const { method, path, op } of operations) {
       expect(op.tags?.length, `${method} ${path}`).toBe(1);
       expect(tags, `${method} ${path}`).toContain(op.tags[0]);

@@ -3,7 +3,11 @@
  * closed), unknown keys refused, the wire form, and how a pack changes EngineOptions (§17.1).
  */
 import { describe, expect, it } from 'vitest';
-import { engineOptionsSchema, type EngineOptions } from '../../src/contracts/dpm-request.js';
+import {
+  engineOptionsFields,
+  engineOptionsSchema,
+  type EngineOptions,
+} from '../../src/contracts/dpm-request.js';
 import { validate } from '../../src/contracts/parse.js';
 import {
   POLICY_DIMENSIONS,
@@ -156,7 +160,7 @@ describe('applying a pack to EngineOptions', () => {
   it('overrides exactly the options POLICY_DIMENSIONS lists, false and zero included', () => {
     const fields = Object.values(POLICY_DIMENSIONS).flat();
     expect(new Set(fields).size).toBe(fields.length);
-    for (const field of fields) expect(Object.keys(engineOptionsSchema.shape)).toContain(field);
+    for (const field of fields) expect(Object.keys(engineOptionsFields)).toContain(field);
     const p = pack({
       tax_policy: { enable_tax_awareness: false, max_realized_capital_gains: '0' },
       settlement_policy: { settlement_horizon_days: 0 },

@@ -7,7 +7,7 @@ import { policyPackDefinitionSchema, SELECTION_SOURCES } from '../../contracts/p
 import { policyPackIdHeader, tenantIdHeader, text } from '../dpm/schemas.js';
 import { optionalText } from '../schemas.js';
 
-export const TAG = ['DPM policy packs'];
+export const TAG = ['Policies'];
 
 export const policyReadHeaders = z.object({
   'X-Policy-Pack-Id': policyPackIdHeader(),

@@ -42,7 +42,14 @@ import type { JobQueue } from '../../store/queue.js';
 import { addAuditDetail } from '../audit.js';
 import type { Env } from '../config.js';
 import { HttpError, invalid } from '../errors.js';
-import { correlationId, idempotencyKey, MAX_ID_LENGTH, validationErrorBody } from '../dpm/schemas.js';
+import {
+  correlationId,
+  errorBody,
+  idempotencyKey,
+  MAX_ID_LENGTH,
+  validationErrorBody,
+} from '../dpm/schemas.js';
+import { validationOrDomainErrorBody } from '../schemas.js';
 import { route } from '../route.js';
 import { tenantOf } from '../tenancy.js';
 import { isoTimestamp, timeBound } from '../time.js';
@@ -62,16 +69,12 @@ import { type Caller, ProposalLifecycleService } from './service.js';
 import { proposalGateOpen, requireProposalGates } from './settings.js';
 import { jsonText, operationStatus } from './views.js';
 
-const TAGS = ['Advisory proposal lifecycle'];
+const TAGS = ['Proposals'];
 
-const detailBody = (codes: string[]) =>
-  z.object({
-    detail: z.string().meta({ description: `The error: ${codes.join(', ')}.`, examples: [codes[0]] }),
-  });
 const errors = (status: number, codes: string[]) => ({
   description:
     codes.join(', ') + (status === 404 ? ' (another tenant’s proposal is not found either).' : '.'),
-  schema: detailBody(codes),
+  schema: errorBody,
 });
 const invalidInput = (what: string) => ({
   description: `Invalid ${what}: one {type, loc, msg, input} entry per field.`,
@@ -80,7 +83,7 @@ const invalidInput = (what: string) => ({
 /** 422: the field list, or one of the domain codes. */
 const invalidOr = (codes: string[]) => ({
   description: `Invalid input (one {type, loc, msg, input} entry per field), or {"detail": …}: ${codes.join(', ')}.`,
-  schema: z.union([validationErrorBody, detailBody(codes)]),
+  schema: validationOrDomainErrorBody,
 });
 const forbidden = (extra: string[] = []) =>
   errors(403, [
