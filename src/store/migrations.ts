@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import type { Database, Queryable } from './database.js';
 import { DPM_MIGRATIONS } from './schema/dpm.js';
 import { PROPOSAL_MIGRATIONS } from './schema/proposals.js';
+import { SCENARIO_MIGRATIONS } from './schema/scenarios.js';
 
 export interface Migration {
   namespace: string;
@@ -16,7 +17,11 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [...DPM_MIGRATIONS, ...PROPOSAL_MIGRATIONS];
+export const MIGRATIONS: readonly Migration[] = [
+  ...DPM_MIGRATIONS,
+  ...PROPOSAL_MIGRATIONS,
+  ...SCENARIO_MIGRATIONS,
+];
 
 export class MigrationError extends Error {}
 
