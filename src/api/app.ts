@@ -23,6 +23,12 @@ import { workflowRoutes } from './dpm/workflow-routes.js';
 import { operationRoutes } from './dpm/operation-routes.js';
 import { ANALYZE_QUEUE, OperationService } from './dpm/operations.js';
 import type { JobQueue } from '../store/queue.js';
+import { envFlag } from './config.js';
+import { Metrics, registerHttpMetrics } from './metrics.js';
+import { readCacheConfig, ScenarioCache } from './scenarios/cache.js';
+import { scenarioRoutes } from './scenarios/routes.js';
+import { ScenarioRunner } from './scenarios/runner.js';
+import { SCENARIO_QUEUE, ScenarioService } from './scenarios/service.js';
 
 export interface AppOptions {
   db: Database;
@@ -33,8 +39,10 @@ export interface AppOptions {
   clock?: () => Date;
   /** The job queue for async operations; without one, operations wait for a manual execute. */
   queue?: JobQueue;
-  /** Queue workers to run in this process (0: leave the work to `keel worker` processes). */
+  /** Queue workers to run in this process, per queue (0: leave the work to `keel worker` processes). */
   workers?: number;
+  /** Metrics registry (default: a new one for this app). */
+  metrics?: Metrics;
 }
 
 export const DEFAULT_BODY_LIMIT = 10 * 1024 * 1024;
@@ -94,8 +102,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   app.decorate('drain', registerDrain(app).drain);
 
+  const metrics = options.metrics ?? new Metrics();
+  registerHttpMetrics(app, metrics);
+
   const auth = readAuthConfig(env);
   registerAuth(app, auth);
+  // Every later log line of the request carries who it is for and by whom.
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.tenant === undefined) return;
+    const log = request.log.child({ tenant_id: request.tenant, actor: request.actor ?? null });
+    request.log = log;
+    reply.log = log;
+  });
   // Security headers; the API serves JSON only, and the /docs page sets its own CSP.
   await app.register(helmet, { contentSecurityPolicy: false, global: true });
   await registerRateLimits(app, env);
@@ -162,6 +180,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
+  // Prometheus scrape: public like the health checks; no label carries tenant data (docs/decisions/0043).
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    if (!envFlag(env, 'KEEL_METRICS_ENABLED', true)) return reply.status(404).send({ detail: 'Not Found' });
+    const text = await metrics.render();
+    return reply.type(metrics.contentType).send(text);
+  });
+
   app.get(
     '/health/live',
     { schema: { tags: ['Health'], summary: 'Liveness: the process is up' } },
@@ -189,5 +214,22 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   operationRoutes(app, operations, env);
   await operations.startWorkers(options.workers ?? 0);
   advisoryRoutes(app, options.db, options.clock ?? (() => new Date()));
+
+  const cache = new ScenarioCache(readCacheConfig(env), metrics, app.log);
+  app.addHook('onClose', async () => cache.close());
+  await cache.ready();
+  await options.queue?.ensureQueue(SCENARIO_QUEUE);
+  if (options.queue) metrics.watchQueue(options.queue, [ANALYZE_QUEUE, SCENARIO_QUEUE]);
+  const scenarios = new ScenarioService(options.db, options.queue ?? null, cache, metrics, options.clock);
+  await scenarioRoutes(app, scenarios);
+  await new ScenarioRunner(
+    options.db,
+    dpm,
+    options.queue ?? null,
+    cache,
+    metrics,
+    app.log,
+    options.clock,
+  ).startWorkers(options.workers ?? 0);
   return app;
 }

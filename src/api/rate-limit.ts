@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import { type Env, envInt, envText } from './config.js';
 import { DEFAULT_TENANT } from './tenancy.js';
 
-const UNLIMITED = /^\/(health\/|docs(\/|$)|openapi\.json$)/;
+const UNLIMITED = /^\/(health\/|docs(\/|$)|openapi\.json$|metrics(\?|$))/;
 
 const routeClass = (request: FastifyRequest) =>
   request.method === 'GET' || request.method === 'HEAD' ? 'read' : 'write';

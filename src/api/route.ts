@@ -23,7 +23,7 @@ export interface RouteSpec<
   H extends AnyObject,
   B extends z.ZodType,
 > {
-  method: 'GET' | 'POST' | 'DELETE' | 'PUT';
+  method: 'GET' | 'POST' | 'DELETE' | 'PUT' | 'PATCH';
   url: string;
   tags: string[];
   summary: string;
@@ -46,12 +46,33 @@ export interface RouteSpec<
 }
 
 const jsonSchema = (schema: z.ZodType) => {
-  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, {
+  const {
+    $schema: _ignored,
+    $defs,
+    ...rest
+  } = z.toJSONSchema(schema, {
     io: 'input',
     unrepresentable: 'any',
   }) as Record<string, unknown>;
-  return documentSchema(rest) as Record<string, unknown>;
+  return documentSchema(inlineDefs(rest, ($defs ?? {}) as Record<string, unknown>)) as Record<
+    string,
+    unknown
+  >;
 };
+
+/** Schemas named with `.meta({ id })` come back as `$defs` references; each operation carries them inline. */
+function inlineDefs(node: unknown, defs: Record<string, unknown>, depth = 0): unknown {
+  if (Array.isArray(node)) return node.map((n) => inlineDefs(n, defs, depth));
+  if (!node || typeof node !== 'object') return node;
+  const record = node as Record<string, unknown>;
+  const ref = record.$ref;
+  if (typeof ref === 'string' && ref.startsWith('#/$defs/') && depth < 32) {
+    const { $ref: _ref, ...siblings } = record;
+    const target = defs[ref.slice('#/$defs/'.length)] as Record<string, unknown> | undefined;
+    if (target) return inlineDefs({ ...target, ...siblings }, defs, depth + 1);
+  }
+  return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, inlineDefs(v, defs, depth)]));
+}
 
 /** Fastify lower-cases header names; the schema (and error `loc`) uses their canonical case. */
 function headerValues(request: FastifyRequest, schema: AnyObject): Record<string, unknown> {

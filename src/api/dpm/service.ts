@@ -8,6 +8,7 @@ import type { AnalyzeRequest } from '../../contracts/dpm-analyze.js';
 import type { SimulateRequest } from '../../contracts/dpm-request.js';
 import { analyzeBatch, type BatchResult } from '../../engine/batch.js';
 import { simulateRebalance } from '../../engine/pipeline.js';
+import type { RebalanceResult } from '../../engine/types.js';
 import { batchJsonText, resultJsonText } from '../../engine/wire.js';
 import type { Database, Queryable } from '../../store/database.js';
 import {
@@ -147,24 +148,36 @@ export class DpmService {
     const write = async (q: Queryable) => {
       const createdAt = this.now();
       for (const result of Object.values(batch.results))
-        await this.record(q, {
-          keyMode: 'none',
-          run: {
-            rebalance_run_id: result.rebalance_run_id,
-            tenant_id: tenant,
-            correlation_id: result.correlation_id,
-            request_hash: result.lineage.request_hash,
-            idempotency_key: null,
-            portfolio_id: portfolioId,
-            status: result.status,
-            created_at: createdAt,
-            result_json: resultJsonText(result),
-            created_by: actor,
-          },
-        });
+        await this.recordResult(q, tenant, portfolioId, result, actor, createdAt);
     };
     if (tx) await write(tx);
     else await this.db.transaction(write);
+  }
+
+  /** Record one engine result without an idempotency key (batch scenarios, scenario runs), in the caller's transaction. */
+  async recordResult(
+    q: Queryable,
+    tenant: string,
+    portfolioId: string,
+    result: RebalanceResult,
+    actor: string | null,
+    createdAt: Date = this.now(),
+  ): Promise<void> {
+    await this.record(q, {
+      keyMode: 'none',
+      run: {
+        rebalance_run_id: result.rebalance_run_id,
+        tenant_id: tenant,
+        correlation_id: result.correlation_id,
+        request_hash: result.lineage.request_hash,
+        idempotency_key: null,
+        portfolio_id: portfolioId,
+        status: result.status,
+        created_at: createdAt,
+        result_json: resultJsonText(result),
+        created_by: actor,
+      },
+    });
   }
 
   private record(q: Queryable, { run, keyMode }: { run: RunRecord; keyMode: KeyMode }): Promise<boolean> {
