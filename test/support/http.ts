@@ -17,6 +17,8 @@ export interface TestApp {
   close(): Promise<void>;
   post(url: string, body: unknown, headers?: Record<string, string>): Promise<Response>;
   get(url: string, headers?: Record<string, string>): Promise<Response>;
+  /** Any method; a body is sent as JSON. */
+  call(method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<Response>;
 }
 
 export interface Response {
@@ -73,6 +75,13 @@ export async function startTestApp(
         payload: typeof body === 'string' ? body : JSON.stringify(body),
       }),
     get: (url, headers = {}) => send(harness.app, { method: 'GET', url, headers }),
+    call: (method, url, body, headers = {}) =>
+      send(harness.app, {
+        method: method as InjectOptions['method'],
+        url,
+        headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+        ...(body !== undefined && { payload: typeof body === 'string' ? body : JSON.stringify(body) }),
+      }),
   };
   return harness;
 }

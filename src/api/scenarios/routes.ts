@@ -349,7 +349,7 @@ function declare(app: FastifyInstance, service: ScenarioService): void {
     url: '/:id/metrics/latest',
     summary: 'Latest metrics',
     description:
-      'For each metric, the value from the latest SUCCEEDED run that wrote it (for a time series, the last point of each series). Cached when Redis is configured.',
+      'For each metric, the value from the latest SUCCEEDED run that wrote it (for a time series, the last point of each of its series in that run). Cached when Redis is configured.',
     params: scenarioParams,
     responses: {
       200: { description: 'The latest value of each metric.', schema: scenarioLatestMetricsSchema },
