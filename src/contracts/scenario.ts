@@ -33,7 +33,8 @@ export const MAX_PROJECTION_DAYS = 3660;
 
 /** A string of 1..max characters that is not blank. */
 export const text = (max: number, description: string, example: string) =>
-  string()
+  z
+    .string({ error: 'Input should be a valid string' })
     .check((payload) => {
       const value = payload.value;
       if (value.trim() === '')
@@ -51,7 +52,7 @@ export const text = (max: number, description: string, example: string) =>
           params: { type: 'string_too_long', ctx: { max_length: max } },
         });
     })
-    .meta({ type: 'string', minLength: 1, maxLength: max, description, examples: [example] });
+    .meta({ minLength: 1, maxLength: max, description, examples: [example] });
 
 const shockPct = () =>
   boundedDecimal({ gt: '-100' }).meta({
