@@ -52,7 +52,12 @@ export async function httpBench({ duration = 15, connections = 16, databaseUrl, 
   const dataDir = mkdtempSync(join(tmpdir(), 'keel-bench-'));
   const schema = `keel_bench_${process.pid}_${Date.now()}`;
   // Rate limits off: the benchmark measures throughput, not the per-tenant budget.
-  const common = { KEEL_RATE_LIMIT_WRITE_PER_MINUTE: '0', KEEL_RATE_LIMIT_READ_PER_MINUTE: '0', KEEL_AUTH_DISABLED: '1', LOG_LEVEL: 'warn' };
+  const common = {
+    KEEL_RATE_LIMIT_WRITE_PER_MINUTE: '0',
+    KEEL_RATE_LIMIT_READ_PER_MINUTE: '0',
+    KEEL_AUTH_DISABLED: '1',
+    LOG_LEVEL: 'warn',
+  };
   const env = databaseUrl
     ? { DATABASE_URL: await freshSchema(databaseUrl, schema), KEEL_WORKERS: String(workers) }
     : { KEEL_DATA_DIR: dataDir, DATABASE_URL: '', KEEL_WORKERS: '1' };

@@ -488,7 +488,8 @@ function outputWhere(filters: OutputFilters, params: unknown[]): string {
 
 /**
  * Up to `limit` output rows of a scenario after the output id `after`, in output id order (the
- * order they were written), in one query that also tells whether the scenario exists.
+ * order they were written), and whether the scenario exists (looked up only when no row came
+ * back: output rows exist only while their scenario does).
  */
 export async function outputPage(
   q: Queryable,
@@ -499,22 +500,14 @@ export async function outputPage(
   after?: string,
 ): Promise<{ exists: boolean; rows: OutputRecord[] }> {
   const params: unknown[] = [tenant, scenarioId, after ?? '0', limit];
-  const rows = await q.query<OutputRecord & { found: string; seq: unknown }>(
-    `SELECT s.scenario_id AS found, o.* FROM scenarios s
-     LEFT JOIN LATERAL (
-       SELECT o.output_id AS seq, ${OUTPUT_COLUMNS} FROM scenario_outputs o
-       WHERE o.tenant_id = s.tenant_id AND o.scenario_id = s.scenario_id AND o.output_id > $3::bigint${outputWhere(filters, params)}
-       ORDER BY o.output_id LIMIT $4
-     ) o ON true
-     WHERE s.tenant_id = $1 AND s.scenario_id = $2
-     ORDER BY o.seq`,
+  const rows = await q.query<OutputRecord>(
+    `SELECT ${OUTPUT_COLUMNS} FROM scenario_outputs o
+     WHERE o.tenant_id = $1 AND o.scenario_id = $2 AND o.output_id > $3::bigint${outputWhere(filters, params)}
+     ORDER BY o.output_id LIMIT $4`,
     params,
   );
-  if (rows.length === 0) return { exists: false, rows: [] };
-  return {
-    exists: true,
-    rows: rows.filter((r) => r.output_id !== null).map(({ found: _found, seq: _seq, ...row }) => row),
-  };
+  if (rows.length > 0) return { exists: true, rows };
+  return { exists: (await getScenario(q, tenant, scenarioId)) !== null, rows };
 }
 
 /**
