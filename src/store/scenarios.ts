@@ -172,6 +172,23 @@ export async function getContent(
   return rows[0] ?? null;
 }
 
+/** The content of several scenario versions in one query, keyed by scenario id. */
+export async function getContents(
+  q: Queryable,
+  tenant: string,
+  versions: readonly { scenario_id: string; version: number }[],
+): Promise<Map<string, ScenarioContentRecord>> {
+  if (versions.length === 0) return new Map();
+  const rows = await q.query<ScenarioContentRecord & { scenario_id: string }>(
+    `SELECT v.scenario_id, v.version, v.base_json, v.assumptions_json, v.parameters_json, v.created_by, v.created_at
+     FROM scenario_versions v JOIN unnest($2::text[], $3::int[]) AS k(id, version)
+       ON v.scenario_id = k.id AND v.version = k.version
+     WHERE v.tenant_id = $1`,
+    [tenant, versions.map((v) => v.scenario_id), versions.map((v) => v.version)],
+  );
+  return new Map(rows.map(({ scenario_id, ...content }) => [scenario_id, content]));
+}
+
 /** Write the scenario's metadata and latest version number (its row must be locked). */
 export async function updateScenario(tx: Queryable, s: ScenarioRecord): Promise<void> {
   await tx.query(

@@ -5,7 +5,7 @@
  * the tenant's cache version in its own transaction.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
 import { stringify as csvStringify } from 'csv-stringify';
 import { parse as parseLossless, stringify as stringifyLossless } from 'lossless-json';
 import { z } from 'zod';
@@ -32,6 +32,7 @@ import {
   findActiveRun,
   getCacheVersion,
   getContent,
+  getContents,
   getRun,
   getScenario,
   insertRun,
@@ -211,11 +212,11 @@ export class ScenarioService {
     cursor?: ListCursor,
   ): Promise<Page<{ scenario: ScenarioRecord; content: ScenarioContentRecord }>> {
     const page = await listScenarios(this.db, caller.tenant, filters, limit, cursor);
-    const items = [];
-    for (const scenario of page.items) {
-      const content = await getContent(this.db, caller.tenant, scenario.scenario_id, scenario.version);
-      if (content) items.push({ scenario, content });
-    }
+    const contents = await getContents(this.db, caller.tenant, page.items);
+    const items = page.items.flatMap((scenario) => {
+      const content = contents.get(scenario.scenario_id);
+      return content ? [{ scenario, content }] : [];
+    });
     return { items, next: page.next };
   }
 
@@ -528,7 +529,12 @@ export class ScenarioService {
         after = page.rows[page.rows.length - 1]!.output_id;
       }
     }
-    return Readable.from(records()).pipe(csvStringify({ header: true, columns: [...OUTPUT_CSV_COLUMNS] }));
+    // pipeline, not pipe: a failed read destroys the response stream instead of leaving it hanging.
+    const csv = csvStringify({ header: true, columns: [...OUTPUT_CSV_COLUMNS] });
+    pipeline(Readable.from(records()), csv, (err) => {
+      if (err) caller.log.info({ err, scenario_id: scenarioId }, 'scenario output CSV stream aborted');
+    });
+    return csv;
   }
 
   /** The latest-metrics rows (JSON array text), cached like output pages. */
