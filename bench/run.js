@@ -21,4 +21,4 @@ if (process.env.BENCH_DATABASE_URL) {
 }
 printHttp(http);
 const scenarios = await scenarioBench();
-printScenarioBench(scenarios.outputs, scenarios.throughput);
+printScenarioBench(scenarios.outputs, scenarios.throughput, scenarios.csv);

@@ -142,6 +142,7 @@ async function load(port, path, seconds) {
 export async function outputBench({ databaseUrl, redisUrl, seconds = 8 } = {}) {
   const store = await freshStore(databaseUrl);
   const rows = [];
+  const csv = [];
   try {
     const scenarioId = await seedOutputs(store);
     const paths = {
@@ -170,6 +171,11 @@ export async function outputBench({ databaseUrl, redisUrl, seconds = 8 } = {}) {
             ...(await load(port, path, seconds)),
           });
         }
+        if (!env.REDIS_URL)
+          csv.push({
+            backend: databaseUrl ? 'postgres server' : 'embedded (PGlite)',
+            ...(await csvExport(port, scenarioId)),
+          });
       } finally {
         await stop(child);
       }
@@ -177,7 +183,21 @@ export async function outputBench({ databaseUrl, redisUrl, seconds = 8 } = {}) {
   } finally {
     await store.drop();
   }
-  return rows;
+  return { rows, csv };
+}
+
+/** The whole 100,000-row CSV export, streamed: time to the last byte and size; every line is counted. */
+async function csvExport(port, scenarioId) {
+  const started = performance.now();
+  const res = await fetch(`http://127.0.0.1:${port}/v1/scenarios/${scenarioId}/outputs?format=csv`);
+  let bytes = 0;
+  let lines = 0;
+  for await (const chunk of res.body) {
+    bytes += chunk.length;
+    for (const b of chunk) if (b === 10) lines++;
+  }
+  if (lines !== OUTPUT_ROWS + 1) throw new Error(`CSV had ${lines} lines`);
+  return { rows: OUTPUT_ROWS, megabytes: bytes / 1e6, seconds: (performance.now() - started) / 1000 };
 }
 
 /** Runs per second: 300 runs of a 20-position scenario through the queue, KEEL_WORKER_CONCURRENCY=2 in `keel serve`. */
@@ -230,7 +250,7 @@ export async function runThroughputBench({ databaseUrl, runs = 300 } = {}) {
   }
 }
 
-export function printScenarioBench(outputs, throughput) {
+export function printScenarioBench(outputs, throughput, csv = []) {
   console.log(
     `\nScenario outputs: GET /v1/scenarios/{id}/outputs?limit=100 of ${OUTPUT_ROWS.toLocaleString('en')} rows, 8 connections`,
   );
@@ -238,6 +258,12 @@ export function printScenarioBench(outputs, throughput) {
   for (const r of outputs)
     console.log(
       `${r.backend} | ${r.mode} | ${r.query} | ${r.requestsPerSecond.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.non2xx}`,
+    );
+  console.log('\nCSV export of all 100,000 rows (format=csv, streamed)');
+  console.log('backend | rows | MB | seconds | rows/s');
+  for (const r of csv)
+    console.log(
+      `${r.backend} | ${r.rows} | ${r.megabytes.toFixed(1)} | ${r.seconds.toFixed(2)} | ${(r.rows / r.seconds).toFixed(0)}`,
     );
   console.log('\nScenario runs through the queue (20 positions, keel serve, 2 in-process workers)');
   console.log('backend | runs | seconds | runs/s | failed');
@@ -250,16 +276,20 @@ export function printScenarioBench(outputs, throughput) {
 export async function scenarioBench() {
   const databaseUrl = process.env.BENCH_DATABASE_URL;
   const redisUrl = process.env.BENCH_REDIS_URL;
-  const outputs = [...(await outputBench({ redisUrl }))];
+  const embedded = await outputBench({ redisUrl });
+  const outputs = [...embedded.rows];
+  const csv = [...embedded.csv];
   const throughput = [await runThroughputBench()];
   if (databaseUrl) {
-    outputs.push(...(await outputBench({ databaseUrl, redisUrl })));
+    const server = await outputBench({ databaseUrl, redisUrl });
+    outputs.push(...server.rows);
+    csv.push(...server.csv);
     throughput.push(await runThroughputBench({ databaseUrl }));
   }
-  return { outputs, throughput };
+  return { outputs, throughput, csv };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { outputs, throughput } = await scenarioBench();
-  printScenarioBench(outputs, throughput);
+  const { outputs, throughput, csv } = await scenarioBench();
+  printScenarioBench(outputs, throughput, csv);
 }
