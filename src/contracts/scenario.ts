@@ -22,7 +22,6 @@ export type DriverType = (typeof DRIVER_TYPES)[number];
 
 export const SCENARIO_STATUSES = ['active', 'archived'] as const;
 export const RUN_STATES = ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
-export type RunState = (typeof RUN_STATES)[number];
 export const RUN_PRIORITIES = ['LOW', 'NORMAL', 'HIGH'] as const;
 export type RunPriority = (typeof RUN_PRIORITIES)[number];
 

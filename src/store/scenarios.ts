@@ -592,18 +592,6 @@ export async function appendEvent(tx: Queryable, e: ScenarioEvent): Promise<void
   );
 }
 
-export async function listEvents(q: Queryable, tenant: string, scenarioId: string): Promise<ScenarioEvent[]> {
-  const rows = await q.query<Omit<ScenarioEvent, 'detail'> & { detail_json: string }>(
-    `SELECT tenant_id, scenario_id, run_id, event_type, actor, detail_json, created_at FROM scenario_events
-     WHERE tenant_id = $1 AND scenario_id = $2 ORDER BY event_id`,
-    [tenant, scenarioId],
-  );
-  return rows.map(({ detail_json, ...e }) => ({
-    ...e,
-    detail: JSON.parse(detail_json) as Record<string, unknown>,
-  }));
-}
-
 /**
  * Bump the tenant's cache version inside the writing transaction, as its last statement (the
  * row lock is then held only until commit). Returns the new version.
