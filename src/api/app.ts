@@ -29,8 +29,15 @@ import { operationRoutes } from './dpm/operation-routes.js';
 import { ANALYZE_QUEUE, OperationService } from './dpm/operations.js';
 import { policyRoutes } from './policies/routes.js';
 import { PolicyPackService } from './policies/service.js';
+import { PROPOSAL_QUEUE } from './proposals/operations.js';
 import { registerProposalLifecycle } from './proposals/routes.js';
 import type { JobQueue } from '../store/queue.js';
+import { envFlag } from './config.js';
+import { Metrics, registerHttpMetrics } from './metrics.js';
+import { readCacheConfig, ScenarioCache } from './scenarios/cache.js';
+import { scenarioRoutes } from './scenarios/routes.js';
+import { ScenarioRunner } from './scenarios/runner.js';
+import { SCENARIO_QUEUE, ScenarioService } from './scenarios/service.js';
 
 export interface AppOptions {
   db: Database;
@@ -41,10 +48,12 @@ export interface AppOptions {
   clock?: () => Date;
   /** The job queue for async operations; without one, operations wait for a manual execute. */
   queue?: JobQueue;
-  /** Queue workers to run in this process (0: leave the work to `keel worker` processes). */
+  /** Queue workers to run in this process, per queue (0: leave the work to `keel worker` processes). */
   workers?: number;
   /** Where engine work runs; default: a pool of KEEL_ENGINE_THREADS threads, closed with the app. */
   engine?: EnginePool;
+  /** Metrics registry (default: a new one for this app). */
+  metrics?: Metrics;
 }
 
 export const DEFAULT_BODY_LIMIT = 10 * 1024 * 1024;
@@ -173,8 +182,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   app.decorate('drain', registerDrain(app).drain);
 
+  const metrics = options.metrics ?? new Metrics();
+  registerHttpMetrics(app, metrics);
+
   const auth = readAuthConfig(env);
   registerAuth(app, auth);
+  // Every later log line of the request carries who it is for and by whom.
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.tenant === undefined) return;
+    const log = request.log.child({ tenant_id: request.tenant, actor: request.actor ?? null });
+    request.log = log;
+    reply.log = log;
+  });
   // Security headers; the API serves JSON only, and the /docs page sets its own CSP.
   await app.register(helmet, { contentSecurityPolicy: false, global: true });
   await registerRateLimits(app, env);
@@ -260,6 +279,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
+  // Prometheus scrape: public like the health checks; no label carries tenant data (docs/decisions/0043).
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    if (!envFlag(env, 'KEEL_METRICS_ENABLED', true)) return reply.status(404).send({ detail: 'Not Found' });
+    const text = await metrics.render();
+    return reply.type(metrics.contentType).send(text);
+  });
+
   const healthResponse = (description: string) => ({
     description,
     headers: { 'X-Request-Id': { type: 'string', description: 'The request id.' } },
@@ -317,6 +343,24 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addHook('onClose', async () => operations.stopRecovery());
   advisoryRoutes(app, options.db, engine, options.clock ?? (() => new Date()));
   await registerProposalLifecycle(app, { ...options, env });
+
+  const cache = new ScenarioCache(readCacheConfig(env), metrics, app.log);
+  app.addHook('onClose', async () => cache.close());
+  await cache.ready();
+  await options.queue?.ensureQueue(SCENARIO_QUEUE);
+  if (options.queue) metrics.watchQueue(options.queue, [ANALYZE_QUEUE, SCENARIO_QUEUE, PROPOSAL_QUEUE]);
+  const scenarios = new ScenarioService(options.db, options.queue ?? null, cache, metrics, options.clock);
+  await scenarioRoutes(app, scenarios);
+  await new ScenarioRunner(
+    options.db,
+    dpm,
+    policies,
+    options.queue ?? null,
+    cache,
+    metrics,
+    app.log,
+    options.clock,
+  ).startWorkers(options.workers ?? 0);
   return app;
 }
 

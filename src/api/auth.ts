@@ -29,6 +29,7 @@ export const PERMISSIONS = [
   'scenarios:read',
   'scenarios:write',
   'scenarios:run',
+  'scenarios:admin',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -107,7 +108,7 @@ function readRoleMap(env: Env): Record<string, readonly Permission[]> {
 }
 
 const ALL = new Set<Permission>(PERMISSIONS);
-const PUBLIC = /^\/(health\/|docs(\/|$)|openapi\.json$)/;
+const PUBLIC = /^\/(health\/|docs(\/|$)|openapi\.json$|metrics(\?|$))/;
 
 function unauthenticated(reason: string): HttpError {
   return new HttpError(401, `UNAUTHENTICATED: ${reason}`, {

@@ -10,7 +10,7 @@ import { type Env, envInt, envText } from './config.js';
 import { DEFAULT_TENANT } from './tenancy.js';
 import { HttpError } from './errors.js';
 
-const UNLIMITED = /^\/(health\/|docs(\/|$)|openapi\.json$)/;
+const UNLIMITED = /^\/(health\/|docs(\/|$)|openapi\.json$|metrics(\?|$))/;
 
 const routeClass = (request: FastifyRequest) =>
   request.method === 'GET' || request.method === 'HEAD' ? 'read' : 'write';

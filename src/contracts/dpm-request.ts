@@ -86,8 +86,11 @@ export const marketDataSnapshotSchema = object({
   fx_rates: list(fxRateSchema).default(() => []),
 }).meta({ id: 'MarketDataSnapshot', description: 'Prices and FX rates used for valuation and sizing.' });
 
+/** Model targets in model order (also the payload of a scenario's `model_override`). */
+export const modelTargetsSchema = list(object({ instrument_id: string(), weight: decimal() }));
+
 export const modelPortfolioSchema = object({
-  targets: list(object({ instrument_id: string(), weight: decimal() })),
+  targets: modelTargetsSchema,
 }).meta({ id: 'ModelPortfolio', description: 'Target weights of the model.' });
 
 export const shelfEntrySchema = object({

@@ -177,6 +177,13 @@ export const FIELD_DOCS: Record<string, Doc> = {
   summary: ['Summary.'],
   base_snapshot_ids: ['Snapshot ids the batch ran on.'],
   detail: ['Error code, or the list of field errors.', 'DPM_RUN_NOT_FOUND'],
+  // Saved scenarios (spec 50): examples for fields whose schemas transform their input
+  horizon_days: ['Days to project.', 30],
+  version: ['Version number.', 2],
+  created_after: ['Exclusive lower time bound.', '2026-02-20T00:00:00+00:00'],
+  created_before: ['Exclusive upper time bound.', '2026-02-21T00:00:00+00:00'],
+  asof_from: ['Inclusive lower as-of date.', '2026-02-20'],
+  asof_to: ['Inclusive upper as-of date.', '2026-02-28'],
   // Query parameters
   limit: ['Page size, 1–200.', 50],
   cursor: ['`next_cursor` of the previous page.', 'rr_1e8f3c1c2a9b4d6e'],

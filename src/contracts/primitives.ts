@@ -309,7 +309,18 @@ export interface FieldError {
 /** Map Zod issues to the `{type, loc, msg, input}` list clients already parse. */
 export function toFieldErrors(error: z.ZodError, prefix: (string | number)[] = []): FieldError[] {
   return error.issues.flatMap((issue): FieldError | FieldError[] => {
-    const loc = [...prefix, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))];
+    const at = [...prefix, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))];
+    // Strict objects: one error per unknown key, at that key.
+    if (issue.code === 'unrecognized_keys') return extraKeyErrors(issue, at, issue.input);
+    // Discriminated unions: the offending (or missing) tag value, not the whole object.
+    const discriminator = (issue as { discriminator?: unknown }).discriminator;
+    if (issue.code === 'invalid_union' && typeof discriminator === 'string') {
+      const tag = (issue.input as Record<string, unknown> | undefined)?.[discriminator];
+      return tag === undefined
+        ? { type: 'missing', loc: at, msg: `Field required: ${issue.message}`, input: null }
+        : { type: 'union_tag_invalid', loc: at, msg: issue.message, input: plainInput(tag) };
+    }
+    const loc = at;
     const params = (issue as { params?: IssueType }).params;
     const rawInput = (issue as { input?: unknown }).input;
     const input = plainInput(rawInput);
@@ -318,7 +329,6 @@ export function toFieldErrors(error: z.ZodError, prefix: (string | number)[] = [
       if (params.ctx) out.ctx = params.ctx;
       return out;
     }
-    if (issue.code === 'unrecognized_keys') return extraKeyErrors(issue, loc, rawInput);
     if (issue.code === 'invalid_type') {
       if (rawInput === undefined) return { type: 'missing', loc, msg: 'Field required', input: null };
       if (issue.expected === 'array')

@@ -9,6 +9,7 @@ import { DPM_MIGRATIONS } from './schema/dpm.js';
 import { POLICY_MIGRATIONS } from './schema/policy.js';
 import { PROPOSAL_MIGRATIONS } from './schema/proposals.js';
 import { SERVICE_MIGRATIONS } from './schema/service.js';
+import { SCENARIO_MIGRATIONS } from './schema/scenarios.js';
 
 export interface Migration {
   namespace: string;
@@ -24,6 +25,7 @@ export const MIGRATIONS: readonly Migration[] = [
   ...PROPOSAL_MIGRATIONS,
   ...POLICY_MIGRATIONS,
   ...SERVICE_MIGRATIONS,
+  ...SCENARIO_MIGRATIONS,
 ];
 
 export class MigrationError extends Error {}

@@ -34,6 +34,15 @@ export interface JobAttempt {
   retryLimit: number;
 }
 
+/** What one finished job attempt reports to an observer (metrics). */
+export interface JobObservation {
+  queue: string;
+  /** From enqueue (or the first attempt's enqueue, for a retry) to the start of this attempt. */
+  waitSeconds: number;
+  runSeconds: number;
+  outcome: 'completed' | 'failed';
+}
+
 /** pg-boss's database port over ours; a text of several statements (its migrations) runs as a script. */
 function adapter(q: Queryable | Database): PgBoss.Db {
   return {
@@ -57,6 +66,9 @@ export function jobFailure(error: unknown): Error {
 }
 
 export class JobQueue {
+  private readonly workerIds = new Map<string, string[]>();
+  private observer: ((o: JobObservation) => void) | null = null;
+
   private constructor(
     private readonly boss: PgBoss,
     private readonly config: QueueConfig,
@@ -88,9 +100,17 @@ export class JobQueue {
     });
   }
 
-  /** Enqueue inside the caller's transaction: the job exists exactly when the transaction commits. */
-  async enqueue(tx: Queryable, name: string, data: object): Promise<string> {
-    const id = await this.boss.send(name, data, { db: adapter(tx) });
+  /**
+   * Enqueue inside the caller's transaction: the job exists exactly when the transaction commits.
+   * A higher `priority` is fetched first. Returns the job id.
+   */
+  async enqueue(
+    tx: Queryable,
+    name: string,
+    data: object,
+    options: { priority?: number } = {},
+  ): Promise<string> {
+    const id = await this.boss.send(name, data, { db: adapter(tx), ...options });
     if (!id) throw new Error(`pg-boss did not create a job on ${name}`);
     return id;
   }
@@ -101,27 +121,61 @@ export class JobQueue {
     return job?.state === 'active' ? job.startedOn : null;
   }
 
-  /** Start `concurrency` pollers for `name`. */
+  /** Wake this process's idle pollers of `name` (after a commit that enqueued work) instead of waiting for their next poll. */
+  wake(name: string): void {
+    for (const id of this.workerIds.get(name) ?? []) this.boss.notifyWorker(id);
+  }
+
+  /** Report every finished job attempt to `observer` (one observer; metrics). */
+  observe(observer: (o: JobObservation) => void): void {
+    this.observer = observer;
+  }
+
+  /** Jobs of `name` waiting to start, and running. */
+  async depth(name: string): Promise<{ waiting: number; active: number }> {
+    const waiting = (await this.boss.getQueueSize(name)) ?? 0;
+    const unfinished = (await this.boss.getQueueSize(name, { before: 'completed' })) ?? 0;
+    return { waiting, active: Math.max(0, unfinished - waiting) };
+  }
+
+  /**
+   * Start `concurrency` pollers for `name`. A poller that finished a job polls again at once, so
+   * a backlog drains without waiting a polling interval per job.
+   */
   async work<T extends object>(
     name: string,
     concurrency: number,
     handler: (data: T, attempt: JobAttempt) => Promise<void>,
   ): Promise<void> {
-    for (let i = 0; i < concurrency; i++)
-      await this.boss.work<T>(
+    for (let i = 0; i < concurrency; i++) {
+      let id = '';
+      id = await this.boss.work<T>(
         name,
         { includeMetadata: true, batchSize: 1, pollingIntervalSeconds: this.config.pollingSeconds },
         async ([job]) => {
           if (!job) return;
+          const started = Date.now();
+          let outcome: JobObservation['outcome'] = 'failed';
           try {
             await handler(job.data, { retryCount: job.retryCount, retryLimit: job.retryLimit });
+            outcome = 'completed';
           } catch (error) {
             // pg-boss stores a failure in a jsonb column: hand it a short, clean message only (an
             // error echoing a NUL or other odd input made that write fail and took the process down).
             throw jobFailure(error);
+          } finally {
+            this.observer?.({
+              queue: name,
+              waitSeconds: Math.max(0, (started - new Date(job.createdOn).getTime()) / 1000),
+              runSeconds: (Date.now() - started) / 1000,
+              outcome,
+            });
+            this.boss.notifyWorker(id);
           }
         },
       );
+      this.workerIds.set(name, [...(this.workerIds.get(name) ?? []), id]);
+    }
   }
 
   /** Stop polling; with `graceful`, wait for running jobs to finish. */

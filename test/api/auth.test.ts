@@ -64,9 +64,11 @@ describe.each(BACKENDS)('access control (%s)', (backend) => {
     r.method === 'GET' || r.method === 'DELETE'
       ? t.request(r.method, r.url, undefined, headers)
       : t.request(r.method, r.url, '{}', headers);
+  /** `{"detail": "CODE: text"}`, or the same code and text in the /v1/scenarios envelope. */
+  const detail = (json: any) => json.detail ?? `${json.error.code}: ${json.error.message}`;
 
   it('documents a permission for every route', () => {
-    expect(routes.length).toBeGreaterThanOrEqual(33);
+    expect(routes.length).toBeGreaterThanOrEqual(33 + 13);
     for (const r of routes) expect(r.permission, `${r.method} ${r.url}`).not.toBe('');
   });
 
@@ -88,18 +90,18 @@ describe.each(BACKENDS)('access control (%s)', (backend) => {
       const label = `${r.method} ${r.url}`;
       const none = await call(r, {});
       expect(none.status, label).toBe(401);
-      expect(none.json.detail, label).toBe('UNAUTHENTICATED: missing bearer token');
+      expect(detail(none.json), label).toBe('UNAUTHENTICATED: missing bearer token');
       expect(none.headers['www-authenticate'], label).toMatch(/^Bearer /);
       expect((await call(r, bearer(badSignature))).status, label).toBe(401);
       const exp = await call(r, bearer(expired));
       expect(exp.status, label).toBe(401);
-      expect(exp.json.detail, label).toBe('UNAUTHENTICATED: token expired');
-      expect((await call(r, bearer(wrongAudience))).json.detail, label).toBe(
+      expect(detail(exp.json), label).toBe('UNAUTHENTICATED: token expired');
+      expect(detail((await call(r, bearer(wrongAudience))).json), label).toBe(
         'UNAUTHENTICATED: claim aud rejected',
       );
       const forbidden = await call(r, bearer(noRoles));
       expect(forbidden.status, label).toBe(403);
-      expect(forbidden.json.detail, label).toBe(`FORBIDDEN: missing permission ${r.permission}`);
+      expect(detail(forbidden.json), label).toBe(`FORBIDDEN: missing permission ${r.permission}`);
       const allowed = await call(r, bearer(admin));
       expect([401, 403, 500], label).not.toContain(allowed.status);
     }
@@ -300,6 +302,37 @@ describe.each(BACKENDS)('access control (%s)', (backend) => {
     ).toBe(300);
   });
 
+  it('scenarios: scenarios:read|write|run, the state route needs scenarios:admin; the creator is recorded', async () => {
+    const pm = await token({ sub: 'pm-7', tenant_id: 'bank-s', roles: ['portfolio_manager'] });
+    const support = await token({ sub: 'sup-1', tenant_id: 'bank-s', roles: ['support'] });
+    const boss = await token({ sub: 'root-1', tenant_id: 'bank-s', roles: ['admin'] });
+    const base = JSON.parse(demo('01_standard_drift.json'));
+    const created = await t.post('/v1/scenarios', { name: 'auth', base }, bearer(pm));
+    expect(created.status, created.text).toBe(201);
+    expect(created.json.created_by).toBe('pm-7');
+    expect((await t.get('/v1/scenarios', bearer(support))).json.data.map((s: any) => s.id)).toEqual([
+      created.json.id,
+    ]);
+    const write = await t.post('/v1/scenarios', { name: 'x', base }, bearer(support));
+    expect(write.status).toBe(403);
+    expect(write.json.error).toEqual({
+      code: 'FORBIDDEN',
+      message: 'missing permission scenarios:write',
+      details: null,
+    });
+    expect(
+      (await t.post(`/v1/scenarios/${created.json.id}/run`, {}, bearer(support))).json.error.message,
+    ).toBe('missing permission scenarios:run');
+    // This app has no job queue: an allowed run request is refused as unavailable, never stored.
+    expect((await t.post(`/v1/scenarios/${created.json.id}/run`, {}, bearer(pm))).json.error.code).toBe(
+      'QUEUE_UNAVAILABLE',
+    );
+    expect(
+      (await t.post('/v1/scenarios/runs/r/state', { state: 'RUNNING' }, bearer(pm))).json.error.message,
+    ).toBe('missing permission scenarios:admin');
+    expect((await t.post('/v1/scenarios/runs/r/state', { state: 'RUNNING' }, bearer(boss))).status).toBe(404);
+  });
+
   it('sets security headers and no CORS headers', async () => {
     const res = await t.get('/rebalance/runs', { ...bearer(admin), Origin: 'https://evil.example' });
     expect(res.headers['x-content-type-options']).toBe('nosniff');
@@ -337,6 +370,22 @@ describe('rate limits and start-up guard', () => {
     expect((await send('t2', 0)).status).toBe(200); // another tenant has its own budget
     expect((await t.get('/rebalance/runs', { 'X-Tenant-Id': 't1' })).status).toBe(200); // reads are another class
     expect((await t.get('/health/live')).headers['x-ratelimit-limit']).toBeUndefined();
+  });
+
+  it('limits /v1/scenarios too, answering 429 in the scenario envelope with Retry-After', async () => {
+    const headers = { 'X-Tenant-Id': 'rl-scenarios' };
+    const statuses: number[] = [];
+    let last: any;
+    for (let i = 0; i < 4; i++) {
+      last = await t.post('/v1/scenarios', { name: `s${i}` }, headers);
+      statuses.push(last.status);
+    }
+    expect(statuses).toEqual([400, 400, 400, 429]);
+    expect(last.headers['x-ratelimit-limit']).toBe('3');
+    expect(Number(last.headers['retry-after'])).toBeGreaterThan(0);
+    expect(last.json.error.code).toBe('RATE_LIMITED');
+    expect(last.json.meta.request_id).toBe(last.headers['x-request-id']);
+    expect((await t.get('/v1/scenarios', headers)).headers['x-ratelimit-remaining']).toBe('99');
   });
 
   it('refuses to listen beyond loopback without authentication, warns on loopback', () => {

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFixture } from '../support/fixtures.js';
 import { demo, startTestApp, type TestApp } from '../support/http.js';
 import { BACKENDS } from '../support/store.js';
+import { scenarioBase } from '../support/scenarios.js';
 
 const ROUTES: [string, string][] = [
   ['/rebalance/simulate', '01_standard_drift.json'],
@@ -72,6 +73,54 @@ describe('no 500 on bad input', () => {
         },
       ),
       { numRuns: 300 },
+    );
+  });
+
+  it('/v1/scenarios: random bodies, mutated scenarios and random query strings', async () => {
+    const valid = {
+      name: 'fuzz',
+      base: scenarioBase(),
+      assumptions: [
+        { driver_type: 'market_shock', payload: { scope: 'asset_class', match: 'EQUITY', shock_pct: '-10' } },
+        { driver_type: 'fx_shock', payload: { currency: 'EUR', shock_bp: '25' } },
+        { driver_type: 'projection', payload: { horizon_days: 3, daily_return: { EQUITY: '0.001' } } },
+      ],
+      parameters: { shock_bp: 25 },
+    };
+    const created = await t.post('/v1/scenarios', valid);
+    expect(created.status).toBe(201);
+    const id = created.json.id;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.jsonValue(),
+        fc.nat(),
+        fc.jsonValue(),
+        fc.string(),
+        async (body, seed, value, q) => {
+          const mutated = { ...(mutate(valid, seed, value) as object), name: `fuzz-${n++}` };
+          for (const [method, url, payload] of [
+            ['POST', '/v1/scenarios', body],
+            ['POST', '/v1/scenarios', mutated],
+            ['PATCH', `/v1/scenarios/${id}`, mutate(valid, seed, value)],
+            ['POST', `/v1/scenarios/${id}/run`, body],
+            ['POST', `/v1/scenarios/${id}/runs:bulk`, { runs: [body] }],
+            ['POST', '/v1/scenarios/runs/x/state', body],
+          ] as const) {
+            const res = await t.request(method, url, JSON.stringify(payload));
+            expect(res.status, `${method} ${url} ${res.text.slice(0, 300)}`).toBeLessThan(500);
+            if (res.status >= 400) expect(res.json.error.code, res.text).toBeTruthy();
+          }
+          const query = encodeURIComponent(q);
+          for (const url of [
+            `/v1/scenarios?limit=${query}&created_after=${query}&name=${query}`,
+            `/v1/scenarios/${id}/outputs?limit=${query}&asof_from=${query}&cursor=${query}`,
+            `/v1/scenarios/${id}/runs?state=${query}&cursor=${query}`,
+            `/v1/scenarios/${id}?version=${query}`,
+          ])
+            expect((await t.get(url)).status, url).toBeLessThan(500);
+        },
+      ),
+      { numRuns: 60 },
     );
   });
 

@@ -231,25 +231,41 @@ export class DpmService {
     const write = async (q: Queryable) => {
       const createdAt = this.now();
       for (const run of batch.runs)
-        await this.record(q, {
-          keyMode: 'none',
-          run: {
-            rebalance_run_id: run.rebalance_run_id,
-            tenant_id: tenant,
-            correlation_id: run.correlation_id,
-            request_hash: run.request_hash,
-            idempotency_key: null,
-            portfolio_id: portfolioId,
-            status: run.status,
-            created_at: createdAt,
-            result_json: run.result_json,
-            created_by: actor,
-            policy_pack_json: policyJson,
-          },
-        });
+        await this.recordResult(q, tenant, portfolioId, run, actor, createdAt, policyJson);
     };
     if (tx) await write(tx);
     else await this.db.transaction(write);
+  }
+
+  /**
+   * Record one engine result without an idempotency key (batch scenarios, scenario runs), in the
+   * caller's transaction.
+   */
+  async recordResult(
+    q: Queryable,
+    tenant: string,
+    portfolioId: string,
+    run: BatchOutcome['runs'][number],
+    actor: string | null,
+    createdAt: Date = this.now(),
+    policyJson: string | null = null,
+  ): Promise<void> {
+    await this.record(q, {
+      keyMode: 'none',
+      run: {
+        rebalance_run_id: run.rebalance_run_id,
+        tenant_id: tenant,
+        correlation_id: run.correlation_id,
+        request_hash: run.request_hash,
+        idempotency_key: null,
+        portfolio_id: portfolioId,
+        status: run.status,
+        created_at: createdAt,
+        result_json: run.result_json,
+        created_by: actor,
+        policy_pack_json: policyJson,
+      },
+    });
   }
 
   private record(q: Queryable, { run, keyMode }: { run: RunRecord; keyMode: KeyMode }): Promise<boolean> {
