@@ -47,6 +47,10 @@ export const TAGS = [
     name: 'Proposals',
     description: 'Persisted proposals: versions, review, approvals, client consent, execution, timeline.',
   },
+  {
+    name: 'Scenarios',
+    description: 'Saved what-ifs on a portfolio: definitions, versions, background runs, outputs, metrics.',
+  },
   { name: 'Health', description: 'Liveness and readiness; no identity needed.' },
 ];
 

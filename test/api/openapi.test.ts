@@ -79,6 +79,7 @@ describe('OpenAPI document', () => {
       'Advisory',
       'Policies',
       'Proposals',
+      'Scenarios',
       'Health',
     ]);
     for (const { method, path, op } of operations) {

@@ -77,7 +77,7 @@ function declare(app: FastifyInstance, service: ScenarioService): void {
   route(app, {
     ...common('scenarios:read'),
     method: 'GET',
-    url: '/',
+    url: '',
     summary: 'List scenarios',
     description:
       'Newest first. Filters: status, name (case-insensitive substring), tag, created_after, created_before (exclusive). Items omit `base`.',
@@ -104,7 +104,7 @@ function declare(app: FastifyInstance, service: ScenarioService): void {
   route(app, {
     ...common('scenarios:write'),
     method: 'POST',
-    url: '/',
+    url: '',
     summary: 'Create a scenario',
     description:
       'Stores version 1. Assumptions are checked against the base now: a driver that cannot apply is a 400 naming `assumptions[i]`.',
