@@ -8,7 +8,7 @@ import swagger from '@fastify/swagger';
 import helmet from '@fastify/helmet';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import { parse as parseLossless } from 'lossless-json';
+import { parseJson } from '../contracts/json.js';
 import type { Database } from '../store/database.js';
 import type { Env } from './config.js';
 import { readAuthConfig, registerAuth } from './auth.js';
@@ -72,7 +72,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     const text = body as string;
     if (text.trim() === '') return done(null, undefined);
     try {
-      done(null, parseLossless(text));
+      done(null, parseJson(text));
     } catch (error) {
       done(
         new HttpError(422, [

@@ -1,9 +1,9 @@
 /**
- * Body parsing shared by the CLI and HTTP layers: JSON text → raw tokens (lossless-json keeps
- * every number's digits) → a validated contract value, or a field-error list.
+ * Body parsing shared by the CLI and HTTP layers: JSON text → raw tokens (every number keeps
+ * its digits, see json.ts) → a validated contract value, or a field-error list.
  */
-import { parse as parseLossless } from 'lossless-json';
 import type { z } from 'zod';
+import { parseJson } from './json.js';
 import { type FieldError, toFieldErrors } from './primitives.js';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] };
@@ -13,7 +13,7 @@ export function parseJsonText(
   text: string,
 ): { ok: true; value: unknown } | { ok: false; errors: FieldError[] } {
   try {
-    return { ok: true, value: parseLossless(text) };
+    return { ok: true, value: parseJson(text) };
   } catch (error) {
     return {
       ok: false,
