@@ -6,6 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { documentSchema } from '../contracts/field-docs.js';
+import { fastSchema } from '../contracts/parse.js';
 import { type FieldError, toFieldErrors } from '../contracts/primitives.js';
 import { type Permission, requirePermission } from './auth.js';
 import { invalid } from './errors.js';
@@ -112,7 +113,7 @@ export function route<
               : part === 'query'
                 ? request.query
                 : request.body;
-        const result = schema.safeParse(raw, { reportInput: true });
+        const result = fastSchema(schema).safeParse(raw, { reportInput: true });
         if (result.success) values[part] = result.data;
         else errors.push(...toFieldErrors(result.error, [loc]).map((e) => bodyRootError(e, raw)));
       }

@@ -103,6 +103,7 @@ export const text = (a: Dec): string => a.toString();
 /** Binary floating point view, for the solver only (spec 10 §8.2). */
 export const toFloat = (a: Dec): number => a.numberValue();
 
+const PLAIN_TEXT = /^[-\d.]*$/;
 const DECIMAL_TEXT = /^[+-]?(?:\d(?:_?\d)*)?(?:\.(?:\d(?:_?\d)*)?)?(?:[eE][+-]?\d(?:_?\d)*)?$/;
 
 /**
@@ -111,6 +112,9 @@ const DECIMAL_TEXT = /^[+-]?(?:\d(?:_?\d)*)?(?:\.(?:\d(?:_?\d)*)?)?(?:[eE][+-]?\
  * accepted; hex, NaN, Infinity and empty text are not. Returns null when invalid.
  */
 export function parseDecimalText(raw: string): Dec | null {
+  // The usual text ("-1234.50": digits, a point, a leading minus) reads the same either way;
+  // only text with spaces, underscores, `+` or an exponent needs the rules below.
+  if (PLAIN_TEXT.test(raw)) return parseDecimal(raw);
   const trimmed = raw.trim();
   if (!DECIMAL_TEXT.test(trimmed) || !/\d/.test(trimmed.split(/[eE]/)[0] ?? '')) return null;
   return parseDecimal(trimmed.replace(/_/g, ''));
