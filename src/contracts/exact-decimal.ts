@@ -233,7 +233,7 @@ function rounded(c: bigint, e: number): Dec {
   let drop = digits - PRECISION;
   const unit = bigPow10(drop);
   let q = m / unit;
-  const r = m - q * unit;
+  const r = m % unit;
   const half = drop <= 128 ? BIG_HALF[drop]! : unit / 2n;
   if (r > half || (r === half && (q & 1n) === 1n)) {
     q += 1n;
@@ -357,16 +357,16 @@ export function div(a: Dec, b: Dec): Dec {
   let y = coefficient(b);
   if (x < 0n) x = -x;
   if (y < 0n) y = -y;
-  const dx = bigDigitsOf(x);
-  const dy = bigDigitsOf(y);
+  const dx = a.b === null ? digitsOf(Math.abs(a.c)) : bigDigitsOf(x);
+  const dy = b.b === null ? digitsOf(Math.abs(b.c)) : bigDigitsOf(y);
   // Choose k so that x·10^k ÷ y has exactly 28 digits: normalised x' = x/10^dx and
   // y' = y/10^dy lie in [0.1, 1); when x' > y' the quotient gains a digit.
   let k = PRECISION + dy - dx;
-  if (x * bigPow10(dy) > y * bigPow10(dx)) k--;
+  if (normalisedGreater(x, dx, y, dy)) k--;
   const n = k >= 0 ? x * bigPow10(k) : x;
   const d = k >= 0 ? y : y * bigPow10(-k);
   let q = n / d;
-  const r = n - q * d;
+  const r = n % d;
   let e = ideal - k;
   if (r === 0n) {
     // Exact: remove trailing zeros down to the ideal exponent.
@@ -384,6 +384,18 @@ export function div(a: Dec, b: Dec): Dec {
     e++;
   }
   return fromBig(sa === sb ? q : -q, e);
+}
+
+/**
+ * Whether x/10^dx > y/10^dy. Doubles decide unless the two are within 1e-12 of each other
+ * (each side is off by at most a few units in the 16th digit), then BigInts do.
+ */
+function normalisedGreater(x: bigint, dx: number, y: bigint, dy: number): boolean {
+  const xn = Number(x) / 10 ** dx;
+  const yn = Number(y) / 10 ** dy;
+  if (xn > yn * (1 + 1e-12)) return true;
+  if (xn < yn * (1 - 1e-12)) return false;
+  return x * bigPow10(dy) > y * bigPow10(dx);
 }
 
 /** Integer part of a ÷ b (truncated towards zero), exponent 0. */
@@ -429,7 +441,7 @@ export function quantize(a: Dec, places: number): Dec {
   const m = negative ? -c : c;
   const unit = bigPow10(drop);
   let q = m / unit;
-  const twice = (m - q * unit) * 2n;
+  const twice = (m % unit) * 2n;
   if (twice > unit || (twice === unit && (q & 1n) === 1n)) q += 1n;
   return fromBig(negative ? -q : q, e);
 }
