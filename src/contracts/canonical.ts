@@ -24,10 +24,41 @@ function escapeString(value: string): string {
     : json;
 }
 
-function sortedKeys(record: object): string[] {
-  const keys = Object.keys(record);
-  for (const key of keys) if (SURROGATE.test(key)) return keys.sort(compareCodePoints);
-  return keys.sort();
+/** One key sequence, sorted, with the text written before each value (`,"key":`). */
+interface KeyLayout {
+  keys: string[];
+  order: string[];
+  prefixes: string[];
+}
+
+/**
+ * Layouts by first key. Objects built from one schema share their key sequence, so each is
+ * sorted and escaped once instead of once per object; bounded, since record keys come from
+ * callers.
+ */
+const layouts = new Map<string, KeyLayout[]>();
+const MAX_LAYOUTS = 1024;
+const MAX_PER_FIRST_KEY = 8;
+
+function layoutOf(keys: string[]): KeyLayout {
+  let list = layouts.get(keys[0]!);
+  if (list !== undefined) {
+    search: for (const layout of list) {
+      const known = layout.keys;
+      if (known.length !== keys.length) continue;
+      for (let i = 0; i < keys.length; i++) if (known[i] !== keys[i]) continue search;
+      return layout;
+    }
+  } else {
+    if (layouts.size >= MAX_LAYOUTS) layouts.clear();
+    layouts.set(keys[0]!, (list = []));
+  }
+  const order = keys.slice();
+  if (keys.some((key) => SURROGATE.test(key))) order.sort(compareCodePoints);
+  else order.sort();
+  const layout = { keys, order, prefixes: order.map((key, i) => `${i > 0 ? ',' : ''}${escapeString(key)}:`) };
+  if (list.length < MAX_PER_FIRST_KEY) list.push(layout);
+  return layout;
 }
 
 /** Text is handed on in pieces of about this many characters (one hash update each). */
@@ -54,13 +85,14 @@ function writeCanonical(value: unknown, emit: (chunk: string) => void): void {
       out += ']';
     } else {
       const record = v as Record<string, unknown>;
+      const keys = Object.keys(record);
       out += '{';
-      let first = true;
-      for (const key of sortedKeys(record)) {
-        if (!first) out += ',';
-        first = false;
-        out += `${escapeString(key)}:`;
-        write(record[key]);
+      if (keys.length > 0) {
+        const { order, prefixes } = layoutOf(keys);
+        for (let i = 0; i < order.length; i++) {
+          out += prefixes[i];
+          write(record[order[i]!]);
+        }
       }
       out += '}';
       if (out.length > CHUNK) {

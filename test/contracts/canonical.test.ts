@@ -61,6 +61,18 @@ describe('canonical JSON', () => {
     );
   });
 
+  it('sorts every object on its own whatever key sequences were seen before', () => {
+    const objects = [
+      { b: 1, a: 2, c: 3 },
+      { a: 2, b: 1, c: 3 },
+      { b: 1, a: 2 },
+      { b: 1, a: 2, c: 3, d: 4 },
+      ...Array.from({ length: 3_000 }, (_, i) => ({ [`k${i}`]: i, a: i, [`z${i % 7}`]: null })),
+    ];
+    for (let round = 0; round < 2; round++)
+      for (const o of objects) expect(canonicalJson(o)).toBe(reference(o));
+  });
+
   it('hashes large values in pieces to the same digest', () => {
     const big = Array.from({ length: 3_000 }, (_, i) => ({ id: `INS_${i}`, é: dec(`${i}.50`), n: i }));
     const expected = reference({ positions: big });
