@@ -436,6 +436,23 @@ export function quantize(a: Dec, places: number): Dec {
     if (twice > unit || (twice === unit && q % 2 === 1)) q += 1;
     return new Dec(a.c < 0 ? 0 - q : q, null, e);
   }
+  if (a.b !== null && drop <= 300) {
+    // A long coefficient rounded to a short result (a weight to 4 places) is decided in floating
+    // point: below 1e9 the estimate is off by less than 5e-7, so unless it lies within 1e-6 of
+    // an integer or a half-way point, floor and rounding direction are those of the exact value.
+    const estimate = Math.abs(Number(a.b)) / 10 ** drop;
+    if (estimate < 1e9) {
+      const floor = Math.floor(estimate);
+      const fraction = estimate - floor;
+      const q =
+        fraction > 1e-6 && fraction < 0.5 - 1e-6
+          ? floor
+          : fraction > 0.5 + 1e-6 && fraction < 1 - 1e-6
+            ? floor + 1
+            : -1;
+      if (q >= 0) return new Dec(a.b < 0n ? 0 - q : q, null, e);
+    }
+  }
   const c = coefficient(a);
   const negative = c < 0n;
   const m = negative ? -c : c;

@@ -203,6 +203,32 @@ describe('exact decimal against bigdecimal.js (28 digits, half-even)', () => {
     );
   });
 
+  it('quantize matches setScale half-even for long coefficients with short results (weights)', () => {
+    const weightArb = fc.oneof(
+      fc
+        .tuple(fc.bigInt({ min: -(pow10(29) - 1n), max: pow10(29) - 1n }), fc.integer({ min: -32, max: -18 }))
+        .map(([c, e]) => pairOf(c, e)),
+      // On, next to and either side of a half-way point or an integer at the 4th place.
+      fc
+        .tuple(
+          fc.integer({ min: 0, max: 99_999 }),
+          fc.constantFrom(0n, 5n),
+          fc.integer({ min: 12, max: 24 }),
+          fc.bigInt({ min: -3n, max: 3n }),
+          fc.boolean(),
+        )
+        .map(([head, tail, k, delta, negative]) =>
+          pairOf((negative ? -1n : 1n) * (BigInt(head) * pow10(k) + tail * pow10(k - 1) + delta), -(k + 4)),
+        ),
+    );
+    fc.assert(
+      fc.property(weightArb, fc.integer({ min: 0, max: 8 }), (a, places) =>
+        same(quantize(a.ours, places), a.ref.setScale(places, RoundingMode.HALF_EVEN)),
+      ),
+      { numRuns: RUNS },
+    );
+  });
+
   it('compare, signum, abs, negate, plain text, trailing zeros and the nearest double match', () => {
     const near = fc.tuple(decimalArb, fc.integer({ min: 0, max: 3 })).map(([a, shift]): [Pair, Pair] => {
       // The same value written with more zeros: compare must see equality.
