@@ -71,6 +71,20 @@ function bigDigitsOf(x: bigint): number {
   return lo;
 }
 
+/** Fractions of up to this many digits are printed from a table. */
+const SHORT_FRACTION = 4;
+const FRACTIONS: string[][] = [];
+/** "0" … "9", "00" … "99", …: every `places`-digit fraction, zero-padded (built on first use). */
+function fractionDigits(places: number): string[] {
+  let table = FRACTIONS[places];
+  if (table === undefined) {
+    table = [];
+    for (let i = 0; i < POW10[places]!; i++) table.push(String(i).padStart(places, '0'));
+    FRACTIONS[places] = table;
+  }
+  return table;
+}
+
 export class Dec {
   /** The text, once asked for: a value is often printed more than once (state views, hashes). */
   private text: string | undefined = undefined;
@@ -163,6 +177,15 @@ export class Dec {
   private layout(): string {
     const e = this.e;
     if (e === 0) return this.b === null ? String(this.c) : this.b.toString();
+    if (this.b === null && e < 0 && e >= -SHORT_FRACTION) {
+      // Amounts, prices and 4-place weights: integer part, point, fraction from a table.
+      // Always plain notation here (the adjusted exponent is at least −4).
+      const m = this.c < 0 ? 0 - this.c : this.c;
+      const unit = POW10[-e]!;
+      const fraction = m % unit;
+      const text = `${(m - fraction) / unit}.${fractionDigits(-e)[fraction]}`;
+      return this.c < 0 ? `-${text}` : text;
+    }
     const negative = this.signum() < 0;
     const digits =
       this.b === null ? String(negative ? -this.c : this.c) : (negative ? -this.b : this.b).toString();
