@@ -33,6 +33,7 @@ export function quantizedState(state: SimulatedState): SimulatedState {
   };
 }
 
+/** The result as parsed JSON (what a client decodes; tests compare it with the goldens). */
 export function resultToWire(result: RebalanceResult): Json {
   return JSON.parse(resultJsonText(result)) as Json;
 }
@@ -57,6 +58,7 @@ export function toJson(value: unknown): Json {
   return value as Json;
 }
 
+/** The batch result as parsed JSON (what a client decodes). */
 export function batchToWire(batch: BatchResult): Json {
   return JSON.parse(batchJsonText(batch)) as Json;
 }

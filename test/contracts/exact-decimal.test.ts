@@ -25,7 +25,7 @@ import { type Dec } from '../../src/contracts/exact-decimal.js';
 
 const CONTEXT = MC(28, RoundingMode.HALF_EVEN);
 const WIDE = MC(1000, RoundingMode.HALF_EVEN);
-const RUNS = 40_000;
+const RUNS = 25_000;
 
 /** The same number in both representations. */
 interface Pair {
