@@ -205,7 +205,7 @@ export class Dec {
 
   /** A decimal serialises as its own text (spec 10 §4.9). */
   toJSON(): string {
-    return this.toString();
+    return (this.text ??= this.layout());
   }
 
   /** Text without an exponent. */
