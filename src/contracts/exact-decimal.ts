@@ -385,7 +385,17 @@ export function div(a: Dec, b: Dec): Dec {
   // Choose k so that x·10^k ÷ y has exactly 28 digits: normalised x' = x/10^dx and
   // y' = y/10^dy lie in [0.1, 1); when x' > y' the quotient gains a digit.
   let k = PRECISION + dy - dx;
-  if (normalisedGreater(x, dx, y, dy)) k--;
+  if (
+    normalisedGreater(
+      a.b === null ? Math.abs(a.c) : Number(x),
+      x,
+      dx,
+      b.b === null ? Math.abs(b.c) : Number(y),
+      y,
+      dy,
+    )
+  )
+    k--;
   const n = k >= 0 ? x * bigPow10(k) : x;
   const d = k >= 0 ? y : y * bigPow10(-k);
   let q = n / d;
@@ -410,12 +420,13 @@ export function div(a: Dec, b: Dec): Dec {
 }
 
 /**
- * Whether x/10^dx > y/10^dy. Doubles decide unless the two are within 1e-12 of each other
- * (each side is off by at most a few units in the 16th digit), then BigInts do.
+ * Whether x/10^dx > y/10^dy, given x and y also as (nearest) doubles. Doubles decide unless the
+ * two are within 1e-12 of each other (each side is off by a few units in the 16th digit at
+ * most), then BigInts do.
  */
-function normalisedGreater(x: bigint, dx: number, y: bigint, dy: number): boolean {
-  const xn = Number(x) / 10 ** dx;
-  const yn = Number(y) / 10 ** dy;
+function normalisedGreater(xf: number, x: bigint, dx: number, yf: number, y: bigint, dy: number): boolean {
+  const xn = xf / (dx <= 22 ? POW10[dx]! : 10 ** dx);
+  const yn = yf / (dy <= 22 ? POW10[dy]! : 10 ** dy);
   if (xn > yn * (1 + 1e-12)) return true;
   if (xn < yn * (1 - 1e-12)) return false;
   return x * bigPow10(dy) > y * bigPow10(dx);

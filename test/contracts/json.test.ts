@@ -56,7 +56,7 @@ const MUTATIONS: ((text: string, n: number) => string)[] = [
   (t) => t.replace('"portfolio_id":"', '"portfolio_id":"a\\"b\\\\\\" : {1.5} \\\\'),
   (t) => t.replace('"portfolio_id":"', '"portfolio_id":"é€😀\\u00e9\\ud800'),
   (t) => t.replace('"options":{', `"options":{"deep":${'['.repeat(300)}${']'.repeat(300)},`),
-  (t) => t.replace('"options":{', `"options":{"deep":${'['.repeat(3000)}${']'.repeat(3000)},`),
+  (t) => t.replace('"options":{', `"options":{"deep":${'['.repeat(1000)}${']'.repeat(1000)},`),
   (t, n) => t.slice(0, n % t.length),
   (t, n) => `${t.slice(0, n % t.length)}x${t.slice(n % t.length)}`,
   (t, n) => `${t.slice(0, n % t.length)}"${t.slice(n % t.length)}`,
