@@ -1,26 +1,38 @@
 // `npm run bench`: every benchmark in this folder, in order. Loopback only; bounded in time.
 // Set BENCH_DATABASE_URL to also load-test against a PostgreSQL server (a fresh schema is used),
 // BENCH_REDIS_URL for the cached scenario output figures (keys under a fresh prefix).
-import { cpus } from 'node:os';
+// `npm run bench -- cli engine` runs only the named ones (cli, engine, solver, batch, pool, http, scenarios).
+import { cpus, loadavg } from 'node:os';
 import { loadSolver } from '../dist/engine/targets/solver.js';
+import { cliBench, printCli } from './cli.js';
 import { batchBench, engineBench, printBatch, printEngine, printSolver, solverBench } from './engine.js';
 import { httpBench, printHttp } from './http.js';
 import { poolBench, printPool } from './pool.js';
 import { printScenarioBench, scenarioBench } from './scenarios.js';
 
+const only = process.argv.slice(2);
+const wanted = (name) => only.length === 0 || only.includes(name);
+
 console.log(
-  `Keel benchmarks — ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}`,
+  `Keel benchmarks — ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}, load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
 );
 await loadSolver();
-printEngine(engineBench());
-printSolver(solverBench());
-printBatch(batchBench());
-printPool(await poolBench());
-const http = [await httpBench()];
-if (process.env.BENCH_DATABASE_URL) {
-  http.push(await httpBench({ databaseUrl: process.env.BENCH_DATABASE_URL }));
-  http.push(await httpBench({ databaseUrl: process.env.BENCH_DATABASE_URL, workers: 2 }));
+if (wanted('cli')) printCli(await cliBench());
+if (wanted('engine')) printEngine(engineBench());
+if (wanted('solver')) printSolver(solverBench());
+if (wanted('batch')) printBatch(batchBench());
+if (wanted('pool')) printPool(await poolBench());
+if (wanted('http')) {
+  const http = [await httpBench()];
+  if (process.env.BENCH_DATABASE_URL) {
+    http.push(await httpBench({ databaseUrl: process.env.BENCH_DATABASE_URL }));
+    http.push(await httpBench({ databaseUrl: process.env.BENCH_DATABASE_URL, workers: 2 }));
+  }
+  printHttp(http);
 }
-printHttp(http);
-const scenarios = await scenarioBench();
-printScenarioBench(scenarios.outputs, scenarios.throughput, scenarios.csv);
+if (wanted('scenarios')) {
+  const scenarios = await scenarioBench();
+  printScenarioBench(scenarios.outputs, scenarios.throughput, scenarios.csv);
+}

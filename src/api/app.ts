@@ -8,7 +8,7 @@ import swagger from '@fastify/swagger';
 import helmet from '@fastify/helmet';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
-import { parse as parseLossless } from 'lossless-json';
+import { parseJson } from '../contracts/json.js';
 import type { Database } from '../store/database.js';
 import { type Env, envInt } from './config.js';
 import { DEFAULT_OFFLOAD_MIN_SIZE, EngineBusyError, EnginePool } from '../compute/engine-pool.js';
@@ -160,7 +160,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         undefined,
       );
     try {
-      done(null, parseLossless(text));
+      done(null, parseJson(text));
     } catch (error) {
       done(
         new HttpError(422, [

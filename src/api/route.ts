@@ -6,6 +6,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { fastSchema } from '../contracts/parse.js';
 import { type FieldError, toFieldErrors } from '../contracts/primitives.js';
 import { type Permission, requireActor, requirePermission } from './auth.js';
 import { invalid } from './errors.js';
@@ -208,7 +209,7 @@ export function route<
           errors.push(...nul);
           continue;
         }
-        const result = schema.safeParse(raw, { reportInput: true });
+        const result = fastSchema(schema).safeParse(raw, { reportInput: true });
         if (result.success) values[loc] = result.data;
         else errors.push(...toFieldErrors(result.error, [loc]).map((e) => bodyRootError(e, raw)));
       }

@@ -16,7 +16,7 @@ import { proposalJsonText } from '../advisory/wire.js';
 import { proposalRequestSchema } from '../contracts/advisory-request.js';
 import { analyzeBatch, EPOCH_UTC } from '../engine/batch.js';
 import { simulateRebalance } from '../engine/pipeline.js';
-import { batchToWire, type Json, resultToWire } from '../engine/wire.js';
+import { batchJsonText, type Json, resultJsonText } from '../engine/wire.js';
 import { loadSolver } from '../engine/targets/solver.js';
 
 const USAGE = `Usage: keel <command> [options]
@@ -61,11 +61,22 @@ function print(value: unknown, pretty: boolean): void {
   process.stdout.write(`${JSON.stringify(value, null, pretty ? 2 : undefined)}\n`);
 }
 
+/**
+ * Print JSON text the engine already serialised: as it is (one copy, no re-parse), or indented.
+ * The text and its newline are written separately so a megabyte result is not copied again
+ * into a concatenated string.
+ */
+function printText(json: string, pretty: boolean): void {
+  if (pretty) return print(JSON.parse(json), true);
+  process.stdout.write(json);
+  process.stdout.write('\n');
+}
+
 function simulateText(text: string) {
   const parsed = parseAndValidate(simulateRequestSchema, text);
   if (!parsed.ok) return parsed;
   const result = simulateRebalance(parsed.value, { requestHash: canonicalHash(parsed.value) });
-  return { ok: true as const, value: resultToWire(result) };
+  return { ok: true as const, value: resultJsonText(result) };
 }
 
 async function simulateBatch(pretty: boolean): Promise<number> {
@@ -74,7 +85,7 @@ async function simulateBatch(pretty: boolean): Promise<number> {
   for await (const line of lines) {
     if (line.trim() === '') continue;
     const outcome = simulateText(line);
-    if (outcome.ok) print(outcome.value, pretty);
+    if (outcome.ok) printText(outcome.value, pretty);
     else {
       invalid++;
       const error = outcome.errors.some((e) => e.type === 'json_invalid')
@@ -140,7 +151,7 @@ export async function main(argv: string[]): Promise<number> {
         if (values.batch) return await simulateBatch(values.pretty);
         const outcome = simulateText(readInput(file));
         if (!outcome.ok) throw new InputError({ detail: outcome.errors });
-        print(outcome.value, values.pretty);
+        printText(outcome.value, values.pretty);
         return 0;
       }
       case 'analyze': {
@@ -151,7 +162,7 @@ export async function main(argv: string[]): Promise<number> {
           requestHash: canonicalHash(parsed.value),
           runAtUtc: values['run-at'],
         });
-        print(batchToWire(result), values.pretty);
+        printText(batchJsonText(result), values.pretty);
         return 0;
       }
       case 'propose': {
@@ -164,13 +175,13 @@ export async function main(argv: string[]): Promise<number> {
           correlationId: values['correlation-id'] ?? `corr_${requestHash.slice(7, 19)}`,
           idempotencyKey: values['idempotency-key'] ?? null,
         });
-        const json = JSON.parse(proposalJsonText(result)) as Json;
-        print(
-          values.artifact
-            ? buildProposalArtifact(request, result, json, values['run-at'] ?? EPOCH_UTC)
-            : json,
-          values.pretty,
-        );
+        const text = proposalJsonText(result);
+        if (!values.artifact) printText(text, values.pretty);
+        else
+          print(
+            buildProposalArtifact(request, result, JSON.parse(text) as Json, values['run-at'] ?? EPOCH_UTC),
+            values.pretty,
+          );
         return 0;
       }
       default:

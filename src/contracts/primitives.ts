@@ -8,7 +8,16 @@
  */
 import { isLosslessNumber } from 'lossless-json';
 import { z } from 'zod';
-import { type Dec, decimalFromFloat, decimalFromJsonNumber, parseDecimalText } from './decimal.js';
+import {
+  cmp,
+  type Dec,
+  decimalFromFloat,
+  decimalFromJsonNumber,
+  isDec,
+  parseDecimalText,
+  precision,
+  scale,
+} from './decimal.js';
 
 /** Pydantic-style error `type` carried on custom issues, read by `toFieldErrors`. */
 interface IssueType {
@@ -93,7 +102,7 @@ export const decimal = () =>
       if (!parsed) return fail(ctx, value, 'decimal_parsing', 'Input should be a valid decimal');
       // Bounded so that aligning exponents stays cheap: `1e1000000` would otherwise make the
       // engine build million-digit integers (a denial of service, docs/decisions/0001).
-      if (parsed.precision() > MAX_DECIMAL_DIGITS || Math.abs(parsed.scale()) > MAX_DECIMAL_EXPONENT)
+      if (precision(parsed) > MAX_DECIMAL_DIGITS || Math.abs(scale(parsed)) > MAX_DECIMAL_EXPONENT)
         return outOfRange();
       return parsed;
     })
@@ -110,11 +119,11 @@ export const decimalBounds =
         input: payload.value,
         params: { type, ctx: { limit } } satisfies IssueType,
       });
-    if (bounds.gt !== undefined && value.compareTo(parseDecimalText(bounds.gt)!) <= 0)
+    if (bounds.gt !== undefined && cmp(value, parseDecimalText(bounds.gt)!) <= 0)
       out('greater_than', `Input should be greater than ${bounds.gt}`, bounds.gt);
-    if (bounds.ge !== undefined && value.compareTo(parseDecimalText(bounds.ge)!) < 0)
+    if (bounds.ge !== undefined && cmp(value, parseDecimalText(bounds.ge)!) < 0)
       out('greater_than_equal', `Input should be greater than or equal to ${bounds.ge}`, bounds.ge);
-    if (bounds.le !== undefined && value.compareTo(parseDecimalText(bounds.le)!) > 0)
+    if (bounds.le !== undefined && cmp(value, parseDecimalText(bounds.le)!) > 0)
       out('less_than_equal', `Input should be less than or equal to ${bounds.le}`, bounds.le);
   };
 
@@ -358,13 +367,9 @@ function extraKeyErrors(issue: z.core.$ZodIssue, loc: (string | number)[], input
 function plainInput(value: unknown): unknown {
   if (isLosslessNumber(value)) return Number(value.value);
   if (value === undefined) return null;
+  if (isDec(value)) return String(value);
   if (Array.isArray(value)) return value.map(plainInput);
   if (value && typeof value === 'object' && !(value instanceof Date)) {
-    if (
-      typeof (value as { toString?: unknown }).toString === 'function' &&
-      'unscaledValue' in (value as object)
-    )
-      return String(value);
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plainInput(v)]));
   }
   return value;

@@ -2,7 +2,7 @@
  * JSON form of engine results (spec 10 §4.9): every decimal as its own text, position and
  * allocation weights quantised to 4 places (half-even); everything else unrounded.
  */
-import { isDec, quantize, text } from '../contracts/decimal.js';
+import { type Dec, isDec, quantize, text } from '../contracts/decimal.js';
 import type { BatchResult } from './batch.js';
 import type { AllocationMetric, RebalanceResult, SimulatedState } from './types.js';
 
@@ -10,15 +10,20 @@ export type Json = null | boolean | number | string | Json[] | { [key: string]: 
 
 const WEIGHT_PLACES = 4;
 
-function metricToWire(m: AllocationMetric): AllocationMetric {
-  return { ...m, weight: quantize(m.weight, WEIGHT_PLACES) };
-}
-
 /** A shallow copy whose position and allocation weights carry 4 places. */
 export function quantizedState(state: SimulatedState): SimulatedState {
+  // A position's weight object is shared by its allocation_by_instrument and allocation rows:
+  // each distinct weight is quantised once.
+  const quantized = new Map<Dec, Dec>();
+  const q4 = (weight: Dec): Dec => {
+    let out = quantized.get(weight);
+    if (out === undefined) quantized.set(weight, (out = quantize(weight, WEIGHT_PLACES)));
+    return out;
+  };
+  const metricToWire = (m: AllocationMetric): AllocationMetric => ({ ...m, weight: q4(m.weight) });
   return {
     ...state,
-    positions: state.positions.map((p) => ({ ...p, weight: quantize(p.weight, WEIGHT_PLACES) })),
+    positions: state.positions.map((p) => ({ ...p, weight: q4(p.weight) })),
     allocation_by_asset_class: state.allocation_by_asset_class.map(metricToWire),
     allocation_by_instrument: state.allocation_by_instrument.map(metricToWire),
     allocation: state.allocation.map(metricToWire),
@@ -28,6 +33,7 @@ export function quantizedState(state: SimulatedState): SimulatedState {
   };
 }
 
+/** The result as parsed JSON (what a client decodes; tests compare it with the goldens). */
 export function resultToWire(result: RebalanceResult): Json {
   return JSON.parse(resultJsonText(result)) as Json;
 }
@@ -52,6 +58,7 @@ export function toJson(value: unknown): Json {
   return value as Json;
 }
 
+/** The batch result as parsed JSON (what a client decodes). */
 export function batchToWire(batch: BatchResult): Json {
   return JSON.parse(batchJsonText(batch)) as Json;
 }
