@@ -133,12 +133,20 @@ describe.each(BACKENDS)('queue across processes (%s)', (backend) => {
           readFixture('demo', '26_dpm_async_batch_analysis.json'),
         );
         if (!parsed.ok) throw new Error('demo 26 invalid');
+        // Both workers are up before the first job exists, so on a busy machine a slow-starting
+        // worker cannot find the queue already drained by the other one.
+        const workers = [spawnKeel(['worker'], env), spawnKeel(['worker'], env)];
+        const startBy = Date.now() + 60_000;
+        while (!workers.every((w) => w.output().includes('worker started'))) {
+          if (Date.now() > startBy || workers.some((w) => w.child.exitCode !== null))
+            throw new Error(`workers did not start: ${workers.map((w) => w.output()).join('\n')}`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
         const ids: string[] = [];
         for (let i = 0; i < 200; i++)
           ids.push((await operations.submit('default', parsed.value, `shared-${i}`)).operation_id);
         await queue.stop(false);
 
-        const workers = [spawnKeel(['worker'], env), spawnKeel(['worker'], env)];
         const deadline = Date.now() + 90_000;
         let done = 0;
         while (Date.now() < deadline) {
