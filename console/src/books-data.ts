@@ -3,7 +3,7 @@
  * whether to keep polling, and the poll loop. The contract (GET /rebalance/books/{id},
  * …/exceptions, …/blocks, POST …/cancel) is the book API's.
  */
-import type { Fetcher } from './api';
+import type { Fetcher } from './api.js';
 
 export type BookStatus = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
 
@@ -43,6 +43,12 @@ export interface BookData {
 
 export const POLL_MS = 2000;
 
+/** Timer functions (replaceable in tests). */
+export interface Timers {
+  set: (f: () => void, ms: number) => unknown;
+  clear: (t: unknown) => void;
+}
+
 const path = (id: string, rest = '') => `/rebalance/books/${encodeURIComponent(id)}${rest}`;
 
 /** The book, its exceptions and its block orders, read together. */
@@ -80,10 +86,13 @@ export function pollBook(
   onData: (d: BookData) => void,
   onError: (e: unknown) => void,
   intervalMs = POLL_MS,
-  timers: { set: typeof setTimeout; clear: typeof clearTimeout } = { set: setTimeout, clear: clearTimeout },
+  timers: Timers = {
+    set: (f, ms) => setTimeout(f, ms),
+    clear: (t) => clearTimeout(t as ReturnType<typeof setTimeout>),
+  },
 ): () => void {
   let stopped = false;
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  let timer: unknown;
   const tick = async () => {
     try {
       const d = await loadBook(api, id);

@@ -112,7 +112,7 @@ export function BookPage(props: { api: Fetcher; me: Identity; id: string }) {
             {data.exceptions.length === 0 ? (
               <Empty>No exceptions.</Empty>
             ) : (
-              <Table label="Exceptions">
+              <Table label="Exceptions table">
                 <thead>
                   <tr>
                     <th scope="col">Line</th>
@@ -144,7 +144,7 @@ export function BookPage(props: { api: Fetcher; me: Identity; id: string }) {
             {data.blocks.length === 0 ? (
               <Empty>No block orders.</Empty>
             ) : (
-              <Table label="Block orders">
+              <Table label="Block orders table">
                 <thead>
                   <tr>
                     <th scope="col">Instrument</th>

@@ -173,7 +173,7 @@ function ProposalBody(props: {
         {issues.length === 0 ? (
           <Empty>No suitability issues.</Empty>
         ) : (
-          <Table label="Suitability issues">
+          <Table label="Suitability issues table">
             <thead>
               <tr>
                 <th scope="col">Issue</th>
@@ -392,7 +392,7 @@ function Versions(props: { versions: Version[] }) {
   };
   return (
     <>
-      <Table label="Versions">
+      <Table label="Versions table">
         <thead>
           <tr>
             <th scope="col">Version</th>
@@ -441,7 +441,7 @@ function Versions(props: { versions: Version[] }) {
           <h3>
             Trades: version {pair[0]} → {pair[1]}
           </h3>
-          <Table label="Trade differences">
+          <Table label="Trade differences table">
             <thead>
               <tr>
                 <th scope="col">Trade</th>
@@ -467,7 +467,9 @@ function Versions(props: { versions: Version[] }) {
                 After-state {k === 'allocation_by_asset_class' ? 'by asset class' : 'by instrument'}: version{' '}
                 {pair[0]} → {pair[1]}
               </h3>
-              <Table label={`After-state differences ${k}`}>
+              <Table
+                label={`After-state differences ${k === 'allocation_by_asset_class' ? 'by asset class' : 'by instrument'} table`}
+              >
                 <thead>
                   <tr>
                     <th scope="col">Key</th>

@@ -69,7 +69,7 @@ export function ProposalsPage(props: { api: Fetcher; params: URLSearchParams }) 
             <Empty>No proposals{state ? ` in state ${words(state)}` : ''}.</Empty>
           ) : (
             <>
-              <Table label="Proposals">
+              <Table label="Proposals table">
                 <caption class="visually-hidden">Proposals, newest first</caption>
                 <thead>
                   <tr>

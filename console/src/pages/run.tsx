@@ -205,7 +205,7 @@ function RunBody(props: { api: Fetcher; me: Identity; session: Session; id: stri
         <IntentsTable intents={r.intents} />
       </Section>
       <Section id="rules" title="Rule results">
-        <Table label="Rule results">
+        <Table label="Rule results table">
           <thead>
             <tr>
               <th scope="col">Rule</th>
@@ -271,7 +271,7 @@ function RunBody(props: { api: Fetcher; me: Identity; session: Session; id: stri
 export function IntentsTable(props: { intents: Intent[] }) {
   if (props.intents.length === 0) return <Empty>No intents.</Empty>;
   return (
-    <Table label="Intents">
+    <Table label="Intents table">
       <thead>
         <tr>
           <th scope="col">Intent</th>

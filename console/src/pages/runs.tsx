@@ -92,7 +92,7 @@ export function RunsPage(props: { api: Fetcher; params: URLSearchParams }) {
             <Empty>No runs match these filters.</Empty>
           ) : (
             <>
-              <Table label="Runs">
+              <Table label="Runs table">
                 <caption class="visually-hidden">Runs, newest first</caption>
                 <thead>
                   <tr>

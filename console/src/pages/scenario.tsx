@@ -111,7 +111,7 @@ function Runs(props: { runs: ScenarioRun[] }) {
         {props.runs.length === 0 ? (
           <Empty>No runs yet.</Empty>
         ) : (
-          <Table label="Scenario runs">
+          <Table label="Scenario runs table">
             <thead>
               <tr>
                 <th scope="col">Run</th>
