@@ -2,6 +2,8 @@
  * Calls to Keel's own API (same origin only; the CSP forbids anything else) with the session's
  * bearer token. The session lives in sessionStorage: this tab only, gone when it closes.
  */
+import type { Fetcher } from './fetcher.js';
+
 export interface Session {
   /** Bearer token pasted by the user (null: none, for a service with authentication off). */
   token: string | null;
@@ -66,7 +68,7 @@ export function errorText(body: unknown, status: number): string {
   return `HTTP ${status}`;
 }
 
-export type Fetcher = <T>(method: string, path: string, body?: unknown) => Promise<T>;
+export type { Fetcher } from './fetcher.js';
 
 /** A fetcher bound to a session. */
 export function apiFor(session: Session): Fetcher {

@@ -3,7 +3,7 @@
  * whether to keep polling, and the poll loop. The contract (GET /rebalance/books/{id},
  * …/exceptions, …/blocks, POST …/cancel) is the book API's.
  */
-import type { Fetcher } from './api.js';
+import type { Fetcher } from './fetcher.js';
 
 export type BookStatus = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
 

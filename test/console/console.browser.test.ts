@@ -348,8 +348,8 @@ describe.skipIf(!HAVE_CHROMIUM)('review console in Chromium (embedded)', () => {
     const page = await tabAs('compliance_bob', `/console/runs/${pendingRun}`);
     await page.setViewportSize({ width: 820, height: 1100 });
     await page.locator('canvas#chart-asset-class').waitFor();
-    const overflow = await page.evaluate(
-      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    const overflow = await page.evaluate<number>(
+      'document.documentElement.scrollWidth - document.documentElement.clientWidth',
     );
     expect(overflow).toBeLessThanOrEqual(0);
     await shot(page, 'run-tablet');
