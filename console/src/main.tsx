@@ -177,4 +177,6 @@ function Page(props: { api: ReturnType<typeof apiFor>; me: Identity; session: Se
 }
 
 interceptLinks();
-render(<App />, document.getElementById('app')!);
+const root = document.getElementById('app')!;
+root.textContent = ''; // the "Loading…" placeholder
+render(<App />, root);

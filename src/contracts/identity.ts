@@ -3,12 +3,10 @@ import { z } from 'zod';
 
 export const identitySchema = z
   .object({
-    tenant_id: z
-      .string()
-      .meta({
-        description: 'The tenant every read and write of the caller is scoped to.',
-        examples: ['bank_a'],
-      }),
+    tenant_id: z.string().meta({
+      description: 'The tenant every read and write of the caller is scoped to.',
+      examples: ['bank_a'],
+    }),
     user_id: z
       .string()
       .nullable()

@@ -75,10 +75,12 @@ describe('console static files (embedded)', () => {
     const empty = mkdtempSync(join(tmpdir(), 'keel-console-empty-'));
     await t.restart({ KEEL_JWT_SECRET: SECRET, KEEL_CONSOLE_DIR: empty });
     try {
-      // KEEL_CONSOLE_DIR without index.html falls through to the built copy when there is one.
       const res = await t.get('/console/runs');
-      expect([200, 404]).toContain(res.status);
-      if (res.status === 404) expect(res.json.detail).toMatch(/^CONSOLE_NOT_BUILT/);
+      expect(res.status).toBe(404);
+      expect(res.json).toEqual({
+        detail: 'CONSOLE_NOT_BUILT: run npm run build to build the review console',
+      });
+      expect(res.headers['content-security-policy']).toBe(CONSOLE_CSP);
     } finally {
       rmSync(empty, { recursive: true, force: true });
       await t.restart();

@@ -99,8 +99,23 @@ describe.skipIf(!HAVE_CHROMIUM)('review console in Chromium (embedded)', () => {
     );
     expect(scenario.status).toBe(201);
     scenarioId = scenario.json.id;
-    for (const v of ['v1', 'v2']) {
-      const started = await t.post(`/v1/scenarios/${scenarioId}/run`, { code_version: v }, auth('pm_alice'));
+    // Three runs, the later ones after an equity shock and a cash inflow: the metrics move.
+    const assumptions = [
+      [],
+      [{ driver_type: 'market_shock', payload: { scope: 'asset_class', match: 'EQUITY', shock_pct: '-10' } }],
+      [{ driver_type: 'cash_flow', payload: { currency: 'USD', amount: '5000' } }],
+    ];
+    for (const [i, list] of assumptions.entries()) {
+      if (i > 0)
+        expect(
+          (await t.request('PATCH', `/v1/scenarios/${scenarioId}`, { assumptions: list }, auth('pm_alice')))
+            .status,
+        ).toBe(200);
+      const started = await t.post(
+        `/v1/scenarios/${scenarioId}/run`,
+        { code_version: `v${i}` },
+        auth('pm_alice'),
+      );
       expect((await settled(t, started.json.status_url, auth('pm_alice'))).json.state).toBe('SUCCEEDED');
     }
 
@@ -149,10 +164,10 @@ describe.skipIf(!HAVE_CHROMIUM)('review console in Chromium (embedded)', () => {
 
   it('lists runs with filters and paging state in the URL', async () => {
     const page = await tabAs('compliance_bob', '/console/runs');
-    // Three simulations and the engine runs of the two scenario runs.
+    // Three simulations and the engine runs of the three scenario runs.
     const all = (await t.get('/rebalance/runs', auth('compliance_bob'))).json.items;
-    expect(all).toHaveLength(5);
-    await expect.poll(() => page.locator('tbody tr').count()).toBe(5);
+    expect(all).toHaveLength(6);
+    await expect.poll(() => page.locator('tbody tr').count()).toBe(6);
     await shot(page, 'runs');
     await page.getByLabel('Status').selectOption('PENDING_REVIEW');
     await page.getByRole('button', { name: 'Apply filters' }).click();
@@ -339,7 +354,8 @@ describe.skipIf(!HAVE_CHROMIUM)('review console in Chromium (embedded)', () => {
         .getByRole('region', { name: 'Scenario runs table', exact: true })
         .locator('tbody tr')
         .count(),
-    ).toBe(2);
+    ).toBe(3);
+    expect(new Set(runs.map((r: any) => r.metrics.turnover_pct.value)).size).toBeGreaterThan(1);
     await shot(page, 'scenario');
     await page.close();
   }, 120_000);

@@ -89,14 +89,16 @@ function Runs(props: { runs: ScenarioRun[] }) {
           <Empty>No run has finished with metrics yet.</Empty>
         ) : (
           <>
-            <label>
-              Metric{' '}
-              <select value={metric} onChange={(e) => setMetric(e.currentTarget.value)}>
-                {names.map((n) => (
-                  <option value={n}>{n}</option>
-                ))}
-              </select>
-            </label>
+            <div class="filters">
+              <label>
+                Metric
+                <select value={metric} onChange={(e) => setMetric(e.currentTarget.value)}>
+                  {names.map((n) => (
+                    <option value={n}>{n}</option>
+                  ))}
+                </select>
+              </label>
+            </div>
             <MetricChart
               id="chart-metric"
               title={`${metric} by run`}

@@ -23,15 +23,19 @@ export const CONSOLE_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-/** Where the built console is: beside the compiled service (dist/console), or dist/console from the sources. */
+/**
+ * Where the built console is: KEEL_CONSOLE_DIR when set (null when it holds no index.html), else
+ * dist/console beside the compiled service or, running from the sources, the repository's dist/console.
+ */
 export function consoleDirectory(env: NodeJS.ProcessEnv | Record<string, string | undefined>): string | null {
+  const has = (dir: string) => existsSync(`${dir}/index.html`);
+  const given = env.KEEL_CONSOLE_DIR?.trim();
+  if (given) return has(given) ? given : null;
   const candidates = [
-    env.KEEL_CONSOLE_DIR,
     fileURLToPath(new URL('../../console/', import.meta.url)), // dist/api/console → dist/console
     fileURLToPath(new URL('../../../dist/console/', import.meta.url)), // src/api/console → dist/console
   ];
-  for (const dir of candidates) if (dir && existsSync(`${dir}/index.html`)) return dir;
-  return null;
+  return candidates.find(has) ?? null;
 }
 
 export async function consoleRoutes(app: FastifyInstance, dir: string | null): Promise<void> {
