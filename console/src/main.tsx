@@ -152,18 +152,21 @@ function SignIn(props: { error: string; hadToken: boolean; onToken: (t: string) 
 function Page(props: { api: ReturnType<typeof apiFor>; me: Identity; session: Session }) {
   const loc = useLocation();
   const [page, id, extra] = segments(loc.path);
-  const common = { ...props, key: `${loc.path}?${loc.params.toString()}` };
+  // A new tenant or token, or another URL, mounts the page afresh.
+  const k = `${props.session.tenant ?? ''}|${props.session.token ?? ''}|${loc.path}?${loc.params.toString()}`;
+  const common = props;
   if (!page) {
     navigate(link('runs'), true);
     return null;
   }
   if (extra === undefined) {
-    if (page === 'runs' && id === undefined) return <RunsPage {...common} params={loc.params} />;
-    if (page === 'runs' && id) return <RunPage {...common} id={id} />;
-    if (page === 'proposals' && id === undefined) return <ProposalsPage {...common} params={loc.params} />;
-    if (page === 'proposals' && id) return <ProposalPage {...common} id={id} />;
-    if (page === 'scenarios' && id) return <ScenarioPage {...common} id={id} />;
-    if (page === 'books' && id) return <BookPage {...common} id={id} />;
+    if (page === 'runs' && id === undefined) return <RunsPage key={k} {...common} params={loc.params} />;
+    if (page === 'runs' && id) return <RunPage key={k} {...common} id={id} />;
+    if (page === 'proposals' && id === undefined)
+      return <ProposalsPage key={k} {...common} params={loc.params} />;
+    if (page === 'proposals' && id) return <ProposalPage key={k} {...common} id={id} />;
+    if (page === 'scenarios' && id) return <ScenarioPage key={k} {...common} id={id} />;
+    if (page === 'books' && id) return <BookPage key={k} {...common} id={id} />;
   }
   return (
     <>

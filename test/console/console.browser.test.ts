@@ -455,3 +455,62 @@ describe.skipIf(!HAVE_CHROMIUM)('review console in Chromium (embedded)', () => {
     await page.close();
   }, 120_000);
 });
+
+describe.skipIf(!HAVE_CHROMIUM)('review console without authentication (embedded, loopback)', () => {
+  let t: TestApp;
+  let base: string;
+  let context: BrowserContext;
+  let profile: string;
+  let run: string;
+
+  beforeAll(async () => {
+    if (!consoleDirectory(process.env)) throw new Error('dist/console is missing: run `npm run build` first');
+    // Nothing configured: the service trusts loopback callers (as `npm start` does).
+    t = await startTestApp('embedded', { DPM_WORKFLOW_ENABLED: 'true' });
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    base = `http://127.0.0.1:${(t.app.server.address() as { port: number }).port}`;
+    const created = await t.post(
+      '/rebalance/simulate',
+      JSON.parse(demo('29_dpm_workflow_gate_disabled_contract.json')),
+      { 'Idempotency-Key': 'console-open', 'X-Tenant-Id': 'desk-7' },
+    );
+    run = created.json.rebalance_run_id;
+    profile = mkdtempSync(join(tmpdir(), 'keel-chromium-'));
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+      ],
+    });
+  }, 180_000);
+
+  afterAll(async () => {
+    await context?.close();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+    await t?.close();
+  });
+
+  it('needs no token; the tenant and acting user come from the header fields', async () => {
+    const page = await context.newPage();
+    await page.goto(`${base}/console/runs`);
+    await page.getByText('Authentication is off.').waitFor();
+    expect(await page.getByLabel('Bearer token').count()).toBe(0);
+    // The default tenant has no runs; desk-7 has one.
+    await page.getByText('No runs match these filters.').waitFor();
+    await page.getByLabel('Tenant').fill('desk-7');
+    await page.getByLabel('Acting as').fill('reviewer_zoe');
+    await page.getByRole('button', { name: 'Use' }).click();
+    await page.getByRole('link', { name: run }).click();
+    await page.getByLabel('Approve').check();
+    await page.getByRole('button', { name: 'Approve run' }).click();
+    await page.getByText('Decision recorded: the run is now APPROVED.').waitFor();
+    const state = await t.get(`/rebalance/runs/${run}/workflow`, { 'X-Tenant-Id': 'desk-7' });
+    expect(state.json.latest_decision.actor_id).toBe('reviewer_zoe');
+    await page.close();
+  }, 120_000);
+});
