@@ -10,7 +10,7 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'error' },
   },
   {
-    files: ['bin/**/*.js', 'bench/**/*.js'],
+    files: ['bin/**/*.js', 'bench/**/*.js', 'console/*.mjs'],
     languageOptions: {
       globals: {
         process: 'readonly',

@@ -38,6 +38,8 @@ import { readCacheConfig, ScenarioCache } from './scenarios/cache.js';
 import { scenarioRoutes } from './scenarios/routes.js';
 import { ScenarioRunner } from './scenarios/runner.js';
 import { SCENARIO_QUEUE, ScenarioService } from './scenarios/service.js';
+import { consoleDirectory, consoleRoutes } from './console/routes.js';
+import { identityRoutes } from './identity/routes.js';
 
 export interface AppOptions {
   db: Database;
@@ -194,7 +196,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     request.log = log;
     reply.log = log;
   });
-  // Security headers; the API serves JSON only, and the /docs page sets its own CSP.
+  // Security headers; the API serves JSON only, the /docs page and the /console pages set their own CSP.
   await app.register(helmet, { contentSecurityPolicy: false, global: true });
   await registerRateLimits(app, env);
 
@@ -326,6 +328,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         .send({ status: 'unavailable', database: state.reason ?? 'unreachable' });
     },
   );
+
+  identityRoutes(app);
+  await consoleRoutes(app, consoleDirectory(env));
 
   const engine = options.engine ?? engineFromEnv(env);
   if (!options.engine) app.addHook('onClose', async () => engine.close());

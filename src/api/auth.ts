@@ -71,6 +71,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     actor?: string | null;
     permissions?: ReadonlySet<Permission>;
+    /** The token's roles (none without authentication). */
+    roles?: readonly string[];
     /** True when a verified token identified the caller. */
     authenticated?: boolean;
   }
@@ -108,7 +110,8 @@ function readRoleMap(env: Env): Record<string, readonly Permission[]> {
 }
 
 const ALL = new Set<Permission>(PERMISSIONS);
-const PUBLIC = /^\/(health\/|docs(\/|$)|openapi\.json$|metrics(\?|$))/;
+// The review console's static files carry no data (it calls the API with the user's token).
+const PUBLIC = /^\/(health\/|docs(\/|$)|openapi\.json$|metrics(\?|$)|console(\/|\?|$))/;
 
 function unauthenticated(reason: string): HttpError {
   return new HttpError(401, `UNAUTHENTICATED: ${reason}`, {
@@ -185,6 +188,7 @@ export function registerAuth(app: FastifyInstance, config: AuthConfig): void {
     request.tenant = tenant;
     request.authenticated = true;
     request.actor = typeof actor === 'string' && actor !== '' ? actor : null;
+    request.roles = roles.filter((r) => r !== '');
     request.permissions = new Set(roles.flatMap((role) => config.roleMap[role] ?? []));
   });
 }

@@ -51,6 +51,7 @@ export const TAGS = [
     name: 'Scenarios',
     description: 'Saved what-ifs on a portfolio: definitions, versions, background runs, outputs, metrics.',
   },
+  { name: 'Identity', description: 'Who the caller is: tenant, user, roles, permissions.' },
   { name: 'Health', description: 'Liveness and readiness; no identity needed.' },
 ];
 

@@ -40,9 +40,10 @@ export interface RouteSpec<
   summary: string;
   /**
    * What the caller must be allowed to do (checked before validation); with several, any one of
-   * them lets the request through and the handler checks the one its input needs.
+   * them lets the request through and the handler checks the one its input needs; null: any
+   * identified caller (with authentication on, a valid token), no permission needed.
    */
-  permission: Permission | readonly [Permission, ...Permission[]];
+  permission: Permission | readonly [Permission, ...Permission[]] | null;
   /**
    * The route records who acted (a run's creator, a reviewer's decision): a token without the
    * actor claim is refused with 403 ACTOR_REQUIRED.
@@ -163,7 +164,11 @@ export function route<
     ['body', spec.body, (r) => r.body],
   ];
   const permissions: readonly Permission[] =
-    typeof spec.permission === 'string' ? [spec.permission] : spec.permission;
+    spec.permission === null ? [] : typeof spec.permission === 'string' ? [spec.permission] : spec.permission;
+  const needs =
+    permissions.length === 0
+      ? 'Requires a valid token (when authentication is on), no permission'
+      : `Requires permission ${permissions.map((p) => `\`${p}\``).join(' or ')}`;
   const responses: Record<string, unknown> = {};
   const documented = { ...commonResponses(spec.body !== undefined), ...spec.responses };
   for (const [code, doc] of Object.entries(documented)) {
@@ -186,7 +191,7 @@ export function route<
     schema: {
       tags: spec.tags,
       summary: spec.summary,
-      description: `${spec.description ? `${spec.description} ` : ''}Requires permission ${permissions.map((p) => `\`${p}\``).join(' or ')}${spec.recordsActor ? ' and a token naming its actor' : ''}.`,
+      description: `${spec.description ? `${spec.description} ` : ''}${needs}${spec.recordsActor ? ' and a token naming its actor' : ''}.`,
       security: [{ bearerAuth: [] }],
       ...(spec.params && { params: components.convert(spec.params, 'input') }),
       ...(spec.query && { querystring: components.convert(spec.query, 'input') }),
@@ -194,9 +199,10 @@ export function route<
       ...(spec.body && { body: components.convert(spec.body, 'input') }),
       response: responses,
     },
-    config: { permission: permissions[0] },
+    config: { permission: permissions[0] ?? null },
     handler: async (request, reply) => {
-      if (!permissions.some((p) => request.permissions?.has(p))) requirePermission(request, permissions[0]!);
+      if (permissions.length > 0 && !permissions.some((p) => request.permissions?.has(p)))
+        requirePermission(request, permissions[0]!);
       if (spec.recordsActor) requireActor(request);
       const errors: FieldError[] = [];
       const values: Record<string, unknown> = {};
