@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from '../support/store.js';
 import { demo, startTestApp, type TestApp } from '../support/http.js';
+import { until } from './helpers.js';
 
 /** A short lease, so a lapsed one is noticed within seconds. */
 const LEASE = { KEEL_OPERATION_LEASE_SECONDS: '2' };
@@ -16,6 +17,28 @@ describe.each(BACKENDS)('async operations, INLINE (%s)', (backend) => {
     t = await startTestApp(backend, LEASE, undefined, { workers: 1 });
   });
   afterAll(async () => t.close());
+
+  /**
+   * Leave an operation as its executor's crash mid-work would (RUNNING, `attempts` made, its
+   * heartbeat stopped), restart, and poll it until it reaches `final`.
+   */
+  const interruptAndRestart = async (
+    operationId: string,
+    executor: 'inline' | 'queue',
+    attempts: number,
+    final: 'SUCCEEDED' | 'FAILED',
+  ) => {
+    await t.store.db.query(
+      `UPDATE dpm_async_operations SET status = 'RUNNING', executor = $2, attempts = $3, claim_token = 'dead',
+         heartbeat_at = now() - interval '1 minute' WHERE operation_id = $1`,
+      [operationId, executor, attempts],
+    );
+    await t.restart(LEASE);
+    return until(
+      () => t.get(`/rebalance/operations/${operationId}`),
+      (r) => r.json.status === final,
+    );
+  };
 
   it('demo 26: the 202 arrives after the work; the operation is SUCCEEDED with the partial failure', async () => {
     const res = await t.post('/rebalance/analyze/async', demo('26_dpm_async_batch_analysis.json'), {
@@ -66,16 +89,7 @@ describe.each(BACKENDS)('async operations, INLINE (%s)', (backend) => {
     const res = await t.post('/rebalance/analyze/async', demo('26_dpm_async_batch_analysis.json'), {
       'X-Correlation-Id': 'interrupted-inline',
     });
-    await t.store.db.query(
-      `UPDATE dpm_async_operations SET status = 'RUNNING', executor = 'inline', attempts = 1, claim_token = 'dead',
-         heartbeat_at = now() - interval '1 minute' WHERE operation_id = $1`,
-      [res.json.operation_id],
-    );
-    await t.restart(LEASE);
-    const done = await until(
-      () => t.get(`/rebalance/operations/${res.json.operation_id}`),
-      (r) => r.json.status === 'SUCCEEDED',
-    );
+    const done = await interruptAndRestart(res.json.operation_id, 'inline', 1, 'SUCCEEDED');
     expect(done.json.status).toBe('SUCCEEDED');
     const [row] = await t.store.db.query<{ attempts: number }>(
       'SELECT attempts FROM dpm_async_operations WHERE operation_id = $1',
@@ -88,30 +102,7 @@ describe.each(BACKENDS)('async operations, INLINE (%s)', (backend) => {
   it('an operation interrupted more often than the retry limit ends FAILED, not in a crash loop', async () => {
     await t.restart({ ...LEASE, DPM_ASYNC_EXECUTION_MODE: 'ACCEPT_ONLY' });
     const res = await t.post('/rebalance/analyze/async', demo('26_dpm_async_batch_analysis.json'));
-    await t.store.db.query(
-      `UPDATE dpm_async_operations SET status = 'RUNNING', executor = 'queue', attempts = 4, claim_token = 'dead',
-         heartbeat_at = now() - interval '1 minute' WHERE operation_id = $1`,
-      [res.json.operation_id],
-    );
-    await t.restart(LEASE);
-    const done = await until(
-      () => t.get(`/rebalance/operations/${res.json.operation_id}`),
-      (r) => r.json.status === 'FAILED',
-    );
+    const done = await interruptAndRestart(res.json.operation_id, 'queue', 4, 'FAILED');
     expect(done.json.error.code).toBe('OperationInterrupted');
   });
 });
-
-/** Poll until `done` holds (or the time is up; the caller's assertion then fails). */
-async function until<T>(
-  probe: () => Promise<T>,
-  done: (value: T) => boolean,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}

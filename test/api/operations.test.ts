@@ -5,23 +5,11 @@ import { DpmService } from '../../src/api/dpm/service.js';
 import { EnginePool } from '../../src/compute/engine-pool.js';
 import { BACKENDS } from '../support/store.js';
 import { demo, startTestApp, type TestApp } from '../support/http.js';
+import { operationSettled } from './helpers.js';
 
 const BODY_26 = demo('26_dpm_async_batch_analysis.json');
 /** These tests exercise the durable queue; INLINE (the default) is tested in operations-inline.test.ts. */
 const QUEUED = { DPM_ASYNC_EXECUTION_MODE: 'QUEUED' };
-
-async function until<T>(
-  probe: () => Promise<T>,
-  done: (value: T) => boolean,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe.each(BACKENDS)('async operations (%s)', (backend) => {
   let t: TestApp;
@@ -32,11 +20,7 @@ describe.each(BACKENDS)('async operations (%s)', (backend) => {
   });
   afterAll(async () => t.close());
 
-  const settled = (id: string) =>
-    until(
-      () => t.get(`/rebalance/operations/${id}`),
-      (r) => ['SUCCEEDED', 'FAILED'].includes(r.json.status),
-    );
+  const settled = (id: string) => operationSettled(t, `/rebalance/operations/${id}`);
 
   it('demo 26: accepts with 202, a worker runs it, the result carries the partial failure', async () => {
     const res = await t.post('/rebalance/analyze/async', BODY_26, {

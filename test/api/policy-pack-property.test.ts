@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POLICY_DIMENSIONS } from '../../src/contracts/policy-pack.js';
 import { generateRequest } from '../../src/tools/generate-request.js';
 import { startTestApp, type TestApp } from '../support/http.js';
+import { comparable } from './helpers.js';
 
 const nullable = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: null, freq: 2 });
 const fraction = fc.integer({ min: 0, max: 100 }).map((n) => (n / 100).toFixed(2));
@@ -58,17 +59,6 @@ function writtenInto(options: Record<string, unknown>, pack: Record<string, Reco
       out[field] = value;
     }
   return out;
-}
-
-function comparable(result: any) {
-  const copy = structuredClone(result);
-  delete copy.rebalance_run_id;
-  delete copy.correlation_id;
-  copy.universe.universe_id = '';
-  copy.target.target_id = '';
-  delete copy.lineage.request_hash;
-  delete copy.lineage.policy_pack;
-  return copy;
 }
 
 describe('simulate under a pack equals simulate with the pack written into the options', () => {

@@ -11,6 +11,7 @@ import { PolicyPackService } from '../../src/api/policies/service.js';
 import type { Database } from '../../src/store/database.js';
 import { BACKENDS } from '../support/store.js';
 import { demo, startTestApp, type TestApp } from '../support/http.js';
+import { comparable } from './helpers.js';
 
 const BODY_31 = demo('31_dpm_policy_pack_supportability_diagnostics.json');
 const DEMO_HEADERS = {
@@ -64,18 +65,6 @@ const withOptions = (body: string, extra: Record<string, unknown>) => {
   const parsed = JSON.parse(body);
   return JSON.stringify({ ...parsed, options: { ...parsed.options, ...extra } });
 };
-
-/** A result without what differs between two runs of the same inputs (ids, hash, the pack's own lineage). */
-function comparable(result: any) {
-  const copy = structuredClone(result);
-  delete copy.rebalance_run_id;
-  delete copy.correlation_id;
-  copy.universe.universe_id = '';
-  copy.target.target_id = '';
-  delete copy.lineage.request_hash;
-  delete copy.lineage.policy_pack;
-  return copy;
-}
 
 const SECRET = 'a-test-secret-of-sufficient-length-0123456789';
 const token = (claims: Record<string, unknown>) =>

@@ -8,6 +8,7 @@ import { ProposalLifecycleService } from '../../src/api/proposals/service.js';
 import { insertOperation } from '../../src/store/proposals.js';
 import { BACKENDS } from '../support/store.js';
 import { demo, type Response, startTestApp, type TestApp } from '../support/http.js';
+import { operationSettled } from './helpers.js';
 
 const CREATE = JSON.parse(demo('20_advisory_proposal_persist_create.json'));
 const VERSION = JSON.parse(demo('21_advisory_proposal_new_version.json'));
@@ -24,19 +25,6 @@ function withPortfolio<T extends { simulate_request: any }>(
   return out;
 }
 
-async function until<T>(
-  probe: () => Promise<T>,
-  done: (value: T) => boolean,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 describe.each(BACKENDS)('proposal async operations and concurrency (%s)', (backend) => {
   let t: TestApp;
   beforeAll(async () => {
@@ -44,11 +32,7 @@ describe.each(BACKENDS)('proposal async operations and concurrency (%s)', (backe
   });
   afterAll(async () => t.close());
 
-  const settled = (id: string) =>
-    until(
-      () => t.get(`/rebalance/proposals/operations/${id}`),
-      (r) => ['SUCCEEDED', 'FAILED'].includes(r.json.status),
-    );
+  const settled = (id: string) => operationSettled(t, `/rebalance/proposals/operations/${id}`, 30_000);
   const createSync = (body: unknown, key: string) =>
     t.post('/rebalance/proposals', body, { 'Idempotency-Key': key });
   const count = async (sql: string, params: unknown[] = []) =>
