@@ -5,7 +5,7 @@
  * is 409. An artifact replay re-runs the deterministic simulation with the stored correlation
  * id, so the artifact and its hash are identical to the first call's (closing QUIRK Q-A13).
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { EnginePool } from '../../compute/engine-pool.js';
 import { proposalArtifactSchema, proposalResultSchema } from '../../contracts/advisory-result.js';
@@ -90,6 +90,22 @@ export function advisoryRoutes(
     return replay(winner);
   }
 
+  /** `run` for a route's request: its tenant, headers, validated body and raw body text. */
+  const runRequest = (
+    request: FastifyRequest,
+    h: z.infer<typeof headers>,
+    body: ProposalRequest,
+    artifact: boolean,
+  ) =>
+    run(
+      tenantOf(request),
+      h['Idempotency-Key'],
+      h['X-Correlation-Id'],
+      body,
+      () => request.rawBody!,
+      artifact,
+    );
+
   const common = {
     tags: ['Advisory'],
     headers,
@@ -118,17 +134,7 @@ export function advisoryRoutes(
       200: { description: 'The proposal result (any status).', schema: proposalResultSchema },
       ...errors,
     },
-    handler: async ({ request, headers: h, body }) =>
-      (
-        await run(
-          tenantOf(request),
-          h['Idempotency-Key'],
-          h['X-Correlation-Id'],
-          body,
-          () => request.rawBody!,
-          false,
-        )
-      ).text,
+    handler: async ({ request, headers: h, body }) => (await runRequest(request, h, body, false)).text,
   });
 
   route(app, {
@@ -145,16 +151,6 @@ export function advisoryRoutes(
       200: { description: 'The proposal artifact.', schema: proposalArtifactSchema },
       ...errors,
     },
-    handler: async ({ request, headers: h, body }) =>
-      (
-        await run(
-          tenantOf(request),
-          h['Idempotency-Key'],
-          h['X-Correlation-Id'],
-          body,
-          () => request.rawBody!,
-          true,
-        )
-      ).artifact,
+    handler: async ({ request, headers: h, body }) => (await runRequest(request, h, body, true)).artifact,
   });
 }

@@ -3,11 +3,11 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { analyzeRequestSchema } from '../../contracts/dpm-analyze.js';
 import { findOperation, findOperationByCorrelation, listOperations } from '../../store/dpm-operations.js';
+import { acceptedOperation } from '../accepted.js';
 import { type Env, type Gate, GATES, gateOpen } from '../config.js';
 import { conflict, notFound } from '../errors.js';
 import { route } from '../route.js';
 import { tenantOf } from '../tenancy.js';
-import { isoTimestamp } from '../time.js';
 import type { PolicyPackService } from '../policies/service.js';
 import type { OperationService } from './operations.js';
 import {
@@ -79,14 +79,8 @@ export function operationRoutes(
       // INLINE (the default): run it now, inside this request; the 202 still carries the acceptance
       // snapshot (QUIRK Q-S9), and the operation is already SUCCEEDED or FAILED when it arrives.
       if (operations.mode === 'INLINE') await operations.execute(op.tenant_id, op.operation_id, 'inline');
-      reply.status(202).header('X-Correlation-Id', op.correlation_id);
       return {
-        operation_id: op.operation_id,
-        operation_type: op.operation_type,
-        status: op.status,
-        correlation_id: op.correlation_id,
-        created_at: isoTimestamp(op.created_at),
-        status_url: `/rebalance/operations/${op.operation_id}`,
+        ...acceptedOperation(reply, op, `/rebalance/operations/${op.operation_id}`),
         execute_url: `/rebalance/operations/${op.operation_id}/execute`,
       };
     },

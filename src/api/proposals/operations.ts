@@ -131,6 +131,13 @@ export class ProposalOperations {
       );
       if (!done) throw new StaleClaim('operation was claimed by another attempt');
     };
+    const fail = (error: { code: string; message: unknown }) =>
+      finishOperation(
+        db,
+        operationId,
+        token,
+        finish({ status: 'FAILED', proposal_id: null, result_json: null, error_json: JSON.stringify(error) }),
+      );
     try {
       const body = parseLossless(claimed.request_json);
       const correlation = { resolved: claimed.correlation_id };
@@ -162,17 +169,7 @@ export class ProposalOperations {
     } catch (error) {
       if (error instanceof StaleClaim) return;
       if (error instanceof ProposalError) {
-        await finishOperation(
-          db,
-          operationId,
-          token,
-          finish({
-            status: 'FAILED',
-            proposal_id: null,
-            result_json: null,
-            error_json: JSON.stringify({ code: error.errorClass, message: error.detail }),
-          }),
-        );
+        await fail({ code: error.errorClass, message: error.detail });
         return;
       }
       const retriesLeft = attempt !== undefined && attempt.retryCount < attempt.retryLimit;
@@ -182,20 +179,10 @@ export class ProposalOperations {
       );
       if (retriesLeft) throw error; // stays RUNNING; the queue retries it with backoff
       const code = error instanceof Error ? error.constructor.name : 'Error';
-      await finishOperation(
-        db,
-        operationId,
-        token,
-        finish({
-          status: 'FAILED',
-          proposal_id: null,
-          result_json: null,
-          error_json: JSON.stringify({
-            code,
-            message: `The operation failed (${code}); the server log has details for ${operationId}.`,
-          }),
-        }),
-      );
+      await fail({
+        code,
+        message: `The operation failed (${code}); the server log has details for ${operationId}.`,
+      });
     }
   }
 

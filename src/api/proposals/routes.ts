@@ -39,6 +39,7 @@ import {
   type ProposalOperationRecord,
 } from '../../store/proposals.js';
 import type { JobQueue } from '../../store/queue.js';
+import { acceptedOperation } from '../accepted.js';
 import { addAuditDetail } from '../audit.js';
 import type { Env } from '../config.js';
 import { HttpError, invalid } from '../errors.js';
@@ -52,7 +53,7 @@ import {
 import { validationOrDomainErrorBody } from '../schemas.js';
 import { route } from '../route.js';
 import { tenantOf } from '../tenancy.js';
-import { isoTimestamp, timeBound } from '../time.js';
+import { timeBound } from '../time.js';
 import {
   FOUR_EYES_VIOLATION,
   INVALID_APPROVAL_STATE,
@@ -64,7 +65,7 @@ import {
   TERMINAL_STATE,
   VERSION_BLOCKED,
 } from './errors.js';
-import { PROPOSAL_QUEUE, ProposalOperations } from './operations.js';
+import { PROPOSAL_QUEUE, ProposalOperations, type Submission } from './operations.js';
 import { type Caller, ProposalLifecycleService } from './service.js';
 import { proposalGateOpen, requireProposalGates } from './settings.js';
 import { jsonText, operationStatus } from './views.js';
@@ -249,17 +250,19 @@ export function proposalRoutes(
     },
   });
 
-  const accepted = (reply: FastifyReply, op: ProposalOperationRecord) => {
-    reply.status(202).header('X-Correlation-Id', op.correlation_id);
-    return {
-      operation_id: op.operation_id,
-      operation_type: op.operation_type,
-      status: op.status,
-      correlation_id: op.correlation_id,
-      created_at: isoTimestamp(op.created_at),
-      status_url: `/rebalance/proposals/operations/${op.operation_id}`,
-    };
-  };
+  /** What an async create or version operation stores: the raw body, with the acting creator. */
+  const submission = (
+    request: FastifyRequest,
+    createdBy: string,
+    correlationHeader: string | undefined,
+  ): Submission => ({
+    tenant: tenantOf(request),
+    createdBy,
+    body: { ...(request.body as Record<string, unknown>), created_by: createdBy },
+    correlationHeader,
+  });
+  const accepted = (reply: FastifyReply, op: ProposalOperationRecord) =>
+    acceptedOperation(reply, op, `/rebalance/proposals/operations/${op.operation_id}`);
 
   route(app, {
     method: 'POST',
@@ -286,12 +289,7 @@ export function proposalRoutes(
       gates('lifecycle', 'async');
       const op = await guarded(() =>
         operations.submitCreate(
-          {
-            tenant: tenantOf(request),
-            createdBy,
-            body: { ...(request.body as Record<string, unknown>), created_by: createdBy },
-            correlationHeader: headers['X-Correlation-Id'],
-          },
+          submission(request, createdBy, headers['X-Correlation-Id']),
           headers['Idempotency-Key'],
         ),
       );
@@ -445,12 +443,7 @@ export function proposalRoutes(
       gates('lifecycle', 'async');
       const op = await guarded(() =>
         operations.submitVersion(
-          {
-            tenant: tenantOf(request),
-            createdBy,
-            body: { ...(request.body as Record<string, unknown>), created_by: createdBy },
-            correlationHeader: headers['X-Correlation-Id'],
-          },
+          submission(request, createdBy, headers['X-Correlation-Id']),
           params.proposal_id,
         ),
       );

@@ -289,12 +289,7 @@ export class ProposalLifecycleService {
         reasonOf(correlation),
       );
       await insertVersion(tx, tenant, version);
-      await insertEvent(tx, tenant, event);
-      await updateProposalState(tx, tenant, proposalId, {
-        current_state: to,
-        current_version_no: versionNo,
-        last_event_at: now,
-      });
+      await advance(tx, tenant, event, versionNo);
       const response = {
         proposal: proposalSummary({
           ...locked,
@@ -336,18 +331,8 @@ export class ProposalLifecycleService {
         body.related_version_no,
         freeJson(body.reason),
       );
-      await insertEvent(tx, tenant, event);
-      await updateProposalState(tx, tenant, proposalId, {
-        current_state: check.to,
-        current_version_no: proposal.current_version_no,
-        last_event_at: now,
-      });
-      return {
-        proposal_id: proposalId,
-        current_state: check.to,
-        latest_workflow_event: eventJson(event),
-        approval: null,
-      };
+      await advance(tx, tenant, event, proposal.current_version_no);
+      return stepResponse(event, null);
     });
   }
 
@@ -395,18 +380,8 @@ export class ProposalLifecycleService {
         details,
       );
       await insertApproval(tx, tenant, approval);
-      await insertEvent(tx, tenant, event);
-      await updateProposalState(tx, tenant, proposalId, {
-        current_state: check.to,
-        current_version_no: proposal.current_version_no,
-        last_event_at: now,
-      });
-      return {
-        proposal_id: proposalId,
-        current_state: check.to,
-        latest_workflow_event: eventJson(event),
-        approval: approvalJson(approval),
-      };
+      await advance(tx, tenant, event, proposal.current_version_no);
+      return stepResponse(event, approval);
     });
   }
 
@@ -610,6 +585,31 @@ export class ProposalLifecycleService {
       related_version_no: relatedVersionNo,
     };
   }
+}
+
+/** Record a workflow event and move its proposal to the event's to-state, at the event's time. */
+async function advance(
+  tx: Queryable,
+  tenant: string,
+  event: EventRecord,
+  currentVersionNo: number,
+): Promise<void> {
+  await insertEvent(tx, tenant, event);
+  await updateProposalState(tx, tenant, event.proposal_id, {
+    current_state: event.to_state,
+    current_version_no: currentVersionNo,
+    last_event_at: event.occurred_at,
+  });
+}
+
+/** The answer to a transition or approval: the new state, its event and the approval recorded with it. */
+function stepResponse(event: EventRecord, approval: ApprovalRecord | null): Doc {
+  return {
+    proposal_id: event.proposal_id,
+    current_state: event.to_state,
+    latest_workflow_event: eventJson(event),
+    approval: approval ? approvalJson(approval) : null,
+  };
 }
 
 /** The reason of CREATED / NEW_VERSION_CREATED: the correlation id when one was given. */

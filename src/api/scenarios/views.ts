@@ -98,14 +98,6 @@ export const OUTPUT_CSV_COLUMNS = [
 ] as const;
 
 export function outputCsvRecord(o: OutputRecord): Record<(typeof OUTPUT_CSV_COLUMNS)[number], string> {
-  return {
-    tenant_id: o.tenant_id,
-    scenario_id: o.scenario_id,
-    run_id: o.run_id,
-    metric_name: o.metric_name,
-    asof_date: o.asof_date,
-    value: o.value,
-    unit: o.unit,
-    dimensions: JSON.stringify(o.dimensions),
-  };
+  const { id: _id, ...rest } = outputJson(o);
+  return { ...rest, dimensions: JSON.stringify(o.dimensions) };
 }
