@@ -12,6 +12,9 @@ const int = (description: string, example: number) =>
     .number()
     .int()
     .meta({ description, examples: [example] });
+/** Occurrences per key (status, action, reason code). */
+const counts = (description: string, example: Record<string, number>) =>
+  z.record(z.string(), z.number().int()).meta({ description, examples: [example] });
 const cursor = () =>
   s('Pass as `cursor` for the next page; null on the last page.', 'rr_1e8f3c1c2a9b4d6e').nullable();
 
@@ -20,16 +23,21 @@ const correlation = () => s('Correlation id.', 'demo-corr-27-supportability');
 const requestHash = () =>
   s('Canonical request hash.', 'sha256:829d64b707572692658c17262262d0fd6a5a1ae5b83870332a9eadf942a7f43e');
 
+/** What a stored run's summary and its look-up both show of it. */
+const storedRunFields = () => ({
+  rebalance_run_id: runId(),
+  correlation_id: correlation(),
+  request_hash: requestHash(),
+  idempotency_key: s(
+    'Idempotency-Key of the simulate, null for batch runs.',
+    'demo-27-supportability',
+  ).nullable(),
+  portfolio_id: s('Portfolio id.', 'pf_demo_support_27'),
+});
+
 export const runSummarySchema = z
   .object({
-    rebalance_run_id: runId(),
-    correlation_id: correlation(),
-    request_hash: requestHash(),
-    idempotency_key: s(
-      'Idempotency-Key of the simulate, null for batch runs.',
-      'demo-27-supportability',
-    ).nullable(),
-    portfolio_id: s('Portfolio id.', 'pf_demo_support_27'),
+    ...storedRunFields(),
     status: s('Run status.', 'READY'),
     created_at: ts('When the run was recorded.'),
   })
@@ -44,14 +52,7 @@ export const runPageSchema = z
 
 export const runLookupSchema = z
   .object({
-    rebalance_run_id: runId(),
-    correlation_id: correlation(),
-    request_hash: requestHash(),
-    idempotency_key: s(
-      'Idempotency-Key of the simulate, null for batch runs.',
-      'demo-27-supportability',
-    ).nullable(),
-    portfolio_id: s('Portfolio id.', 'pf_demo_support_27'),
+    ...storedRunFields(),
     created_at: ts('When the run was recorded.'),
     result: rebalanceResultSchema,
   })
@@ -256,19 +257,11 @@ export const summarySchema = z
     retention_days: int('DPM_SUPPORTABILITY_RETENTION_DAYS (0: keep everything).', 0),
     run_count: int('Runs.', 2),
     operation_count: int('Async operations.', 0),
-    operation_status_counts: z
-      .record(z.string(), z.number().int())
-      .meta({ description: 'Operations per status.', examples: [{ SUCCEEDED: 1 }] }),
-    run_status_counts: z
-      .record(z.string(), z.number().int())
-      .meta({ description: 'Runs per status.', examples: [{ READY: 2 }] }),
+    operation_status_counts: counts('Operations per status.', { SUCCEEDED: 1 }),
+    run_status_counts: counts('Runs per status.', { READY: 2 }),
     workflow_decision_count: int('Workflow decisions.', 0),
-    workflow_action_counts: z
-      .record(z.string(), z.number().int())
-      .meta({ description: 'Decisions per action.', examples: [{ APPROVE: 1 }] }),
-    workflow_reason_code_counts: z
-      .record(z.string(), z.number().int())
-      .meta({ description: 'Decisions per reason code.', examples: [{ REVIEW_APPROVED: 1 }] }),
+    workflow_action_counts: counts('Decisions per action.', { APPROVE: 1 }),
+    workflow_reason_code_counts: counts('Decisions per reason code.', { REVIEW_APPROVED: 1 }),
     lineage_edge_count: int('Lineage edges.', 4),
     oldest_run_created_at: ts('Oldest run.').nullable(),
     newest_run_created_at: ts('Newest run.').nullable(),
