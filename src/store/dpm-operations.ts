@@ -4,6 +4,7 @@
  */
 import type { Database, Queryable } from './database.js';
 import { keysetPage, type Page } from './keyset.js';
+import { findNewestByCorrelationIn, findOperationIn, type OperationTable } from './operation-lookup.js';
 
 export interface OperationRecord {
   operation_id: string;
@@ -24,30 +25,27 @@ export interface OperationRecord {
 const OPERATION_COLUMNS =
   'operation_id, tenant_id, operation_type, status, correlation_id, created_at, started_at, finished_at, result_json, error_json, request_json, attempts, created_by';
 
-export async function findOperation(
+const OPERATIONS: OperationTable = {
+  table: 'dpm_async_operations',
+  columns: OPERATION_COLUMNS,
+  tieBreak: 'operation_id',
+};
+
+export function findOperation(
   db: Queryable,
   tenant: string,
   operationId: string,
 ): Promise<OperationRecord | null> {
-  const rows = await db.query<OperationRecord>(
-    `SELECT ${OPERATION_COLUMNS} FROM dpm_async_operations WHERE tenant_id = $1 AND operation_id = $2`,
-    [tenant, operationId],
-  );
-  return rows[0] ?? null;
+  return findOperationIn<OperationRecord>(db, OPERATIONS, tenant, operationId);
 }
 
 /** Newest operation with this correlation id. */
-export async function findOperationByCorrelation(
+export function findOperationByCorrelation(
   db: Queryable,
   tenant: string,
   correlationId: string,
 ): Promise<OperationRecord | null> {
-  const rows = await db.query<OperationRecord>(
-    `SELECT ${OPERATION_COLUMNS} FROM dpm_async_operations WHERE tenant_id = $1 AND correlation_id = $2
-     ORDER BY created_at DESC, operation_id DESC LIMIT 1`,
-    [tenant, correlationId],
-  );
-  return rows[0] ?? null;
+  return findNewestByCorrelationIn<OperationRecord>(db, OPERATIONS, tenant, correlationId);
 }
 
 export interface DecisionRecord {

@@ -6,6 +6,7 @@
  */
 import type { Queryable } from './database.js';
 import { keysetPage, type Page } from './keyset.js';
+import { findNewestByCorrelationIn, findOperationIn, type OperationTable } from './operation-lookup.js';
 
 export interface ProposalRecord {
   proposal_id: string;
@@ -395,30 +396,27 @@ export async function insertOperation(
   );
 }
 
-export async function findOperation(
+const OPERATIONS: OperationTable = {
+  table: 'proposal_async_operations',
+  columns: OPERATION_COLUMNS,
+  tieBreak: 'seq',
+};
+
+export function findOperation(
   q: Queryable,
   tenant: string,
   operationId: string,
 ): Promise<ProposalOperationRecord | null> {
-  const rows = await q.query<ProposalOperationRecord>(
-    `SELECT ${OPERATION_COLUMNS} FROM proposal_async_operations WHERE tenant_id = $1 AND operation_id = $2`,
-    [tenant, operationId],
-  );
-  return rows[0] ?? null;
+  return findOperationIn<ProposalOperationRecord>(q, OPERATIONS, tenant, operationId);
 }
 
 /** The most recently created operation with this correlation id (QUIRK Q-P17, docs/decisions/0023). */
-export async function findOperationByCorrelation(
+export function findOperationByCorrelation(
   q: Queryable,
   tenant: string,
   correlationId: string,
 ): Promise<ProposalOperationRecord | null> {
-  const rows = await q.query<ProposalOperationRecord>(
-    `SELECT ${OPERATION_COLUMNS} FROM proposal_async_operations WHERE tenant_id = $1 AND correlation_id = $2
-     ORDER BY created_at DESC, seq DESC LIMIT 1`,
-    [tenant, correlationId],
-  );
-  return rows[0] ?? null;
+  return findNewestByCorrelationIn<ProposalOperationRecord>(q, OPERATIONS, tenant, correlationId);
 }
 
 /**
