@@ -261,8 +261,16 @@ export function proposalRoutes(
     body: { ...(request.body as Record<string, unknown>), created_by: createdBy },
     correlationHeader,
   });
-  const accepted = (reply: FastifyReply, op: ProposalOperationRecord) =>
-    acceptedOperation(reply, op, `/rebalance/proposals/operations/${op.operation_id}`);
+  /** Store an async operation through `submit`, audit its id and answer 202 with where to poll. */
+  const submitAsync = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    submit: () => Promise<ProposalOperationRecord>,
+  ) => {
+    const op = await guarded(submit);
+    addAuditDetail(request, { operation_id: op.operation_id });
+    return acceptedOperation(reply, op, `/rebalance/proposals/operations/${op.operation_id}`);
+  };
 
   route(app, {
     method: 'POST',
@@ -287,14 +295,12 @@ export function proposalRoutes(
       const createdBy = actingUser(request, body.created_by, 'created_by');
       addAuditDetail(request, { actor_id: createdBy, action: 'CREATE_PROPOSAL_ASYNC' });
       gates('lifecycle', 'async');
-      const op = await guarded(() =>
+      return submitAsync(request, reply, () =>
         operations.submitCreate(
           submission(request, createdBy, headers['X-Correlation-Id']),
           headers['Idempotency-Key'],
         ),
       );
-      addAuditDetail(request, { operation_id: op.operation_id });
-      return accepted(reply, op);
     },
   });
 
@@ -441,14 +447,12 @@ export function proposalRoutes(
         action: 'CREATE_VERSION_ASYNC',
       });
       gates('lifecycle', 'async');
-      const op = await guarded(() =>
+      return submitAsync(request, reply, () =>
         operations.submitVersion(
           submission(request, createdBy, headers['X-Correlation-Id']),
           params.proposal_id,
         ),
       );
-      addAuditDetail(request, { operation_id: op.operation_id });
-      return accepted(reply, op);
     },
   });
 
