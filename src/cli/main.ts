@@ -18,6 +18,9 @@ import { analyzeBatch, EPOCH_UTC } from '../engine/batch.js';
 import { simulateRebalance } from '../engine/pipeline.js';
 import { batchJsonText, type Json, resultJsonText } from '../engine/wire.js';
 import { loadSolver } from '../engine/targets/solver.js';
+import { envInt } from '../api/config.js';
+import { EnginePool } from '../compute/engine-pool.js';
+import type { BatchLineOutcome } from '../compute/tasks.js';
 
 const USAGE = `Usage: keel <command> [options]
 
@@ -79,20 +82,38 @@ function simulateText(text: string) {
   return { ok: true as const, value: resultJsonText(result) };
 }
 
+/** Cases in flight per engine thread: enough to keep every thread busy, bounded in memory. */
+const BATCH_IN_FLIGHT_PER_THREAD = 4;
+
+/**
+ * `simulate --batch`: the cases are spread over KEEL_ENGINE_THREADS worker threads (default: one
+ * per core; 0 or 1: all on this thread) and the results written in input order. Each line's
+ * whole path (parse, validate, hash, engine, serialise) runs on its thread, through the same
+ * function as the serial path, so the output bytes do not depend on the thread count.
+ */
 async function simulateBatch(pretty: boolean): Promise<number> {
+  const threads = envInt(process.env, 'KEEL_ENGINE_THREADS', EnginePool.defaultThreads(), 0);
+  const pool = new EnginePool({ threads: threads > 1 ? threads : 0 });
   let invalid = 0;
+  const write = async (outcome: BatchLineOutcome) => {
+    if (outcome.invalid) invalid++;
+    process.stdout.write(outcome.text);
+    if (!process.stdout.write('\n')) await new Promise((r) => process.stdout.once('drain', r));
+  };
+  const pending: Promise<BatchLineOutcome>[] = [];
   const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
-  for await (const line of lines) {
-    if (line.trim() === '') continue;
-    const outcome = simulateText(line);
-    if (outcome.ok) printText(outcome.value, pretty);
-    else {
-      invalid++;
-      const error = outcome.errors.some((e) => e.type === 'json_invalid')
-        ? 'INVALID_JSON'
-        : 'VALIDATION_ERROR';
-      print({ error, details: outcome.errors }, pretty);
+  try {
+    for await (const line of lines) {
+      if (line.trim() === '') continue;
+      const outcome = pool.batchLine(line, pretty);
+      outcome.catch(() => undefined); // awaited in order below; no unhandled rejection meanwhile
+      pending.push(outcome);
+      while (pending.length >= Math.max(1, pool.threads * BATCH_IN_FLIGHT_PER_THREAD))
+        await write(await pending.shift()!);
     }
+    while (pending.length > 0) await write(await pending.shift()!);
+  } finally {
+    await pool.close();
   }
   return invalid > 0 ? 2 : 0;
 }
