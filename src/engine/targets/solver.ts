@@ -113,8 +113,13 @@ export function solverTargets(
     weights = outcome.weights;
   }
 
-  // §8.4
-  T.forEach((k, i) => E.set(k, quantize(decimalFromFloat(Math.max(weights[i]!, 0)), SOLVER_WEIGHT_PLACES)));
+  // §8.4. The solver's answer is certified to 1e-7 and in practice good to ~1e-10; its last bits
+  // are noise that differs between a cold and a hot start (docs/decisions/0062). Rounded to 12
+  // places first, an exact answer on a 4-place half-way point (a weight that keeps its model
+  // target 0.01155) rounds half-even as written, not by the sign of 1e-17 of noise.
+  T.forEach((k, i) =>
+    E.set(k, quantize(decimalFromFloat(Number(Math.max(weights[i]!, 0).toFixed(12))), SOLVER_WEIGHT_PLACES)),
+  );
   return { status, blocked: false };
 }
 
