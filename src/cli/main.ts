@@ -20,7 +20,7 @@ import { batchJsonText, type Json, resultJsonText } from '../engine/wire.js';
 import { loadSolver } from '../engine/targets/solver.js';
 import { envInt } from '../api/config.js';
 import { EnginePool } from '../compute/engine-pool.js';
-import type { BatchLineOutcome } from '../compute/tasks.js';
+import { type BatchLineOutcome, simulateBatchLine } from '../compute/tasks.js';
 
 const USAGE = `Usage: keel <command> [options]
 
@@ -82,36 +82,52 @@ function simulateText(text: string) {
   return { ok: true as const, value: resultJsonText(result) };
 }
 
-/** Cases in flight per engine thread: enough to keep every thread busy, bounded in memory. */
-const BATCH_IN_FLIGHT_PER_THREAD = 4;
+/** Cases queued on each worker thread: enough that it never waits for this thread, bounded in memory. */
+const BATCH_QUEUED_PER_THREAD = 2;
 
 /**
- * `simulate --batch`: the cases are spread over KEEL_ENGINE_THREADS worker threads (default: one
- * per core; 0 or 1: all on this thread) and the results written in input order. Each line's
- * whole path (parse, validate, hash, engine, serialise) runs on its thread, through the same
- * function as the serial path, so the output bytes do not depend on the thread count.
+ * `simulate --batch`: the cases are spread over KEEL_ENGINE_THREADS engines (default: one per
+ * core; 0 or 1: this thread only) — this thread and KEEL_ENGINE_THREADS − 1 worker threads of the
+ * engine pool — and the results written in input order. A case goes to a worker when fewer than
+ * BATCH_QUEUED_PER_THREAD wait there, otherwise it runs here. Each line's whole path (parse,
+ * validate, hash, engine, serialise) runs through the same function in either place, so the
+ * output bytes do not depend on the thread count (docs/decisions/0063).
  */
 async function simulateBatch(pretty: boolean): Promise<number> {
-  const threads = envInt(process.env, 'KEEL_ENGINE_THREADS', EnginePool.defaultThreads(), 0);
-  const pool = new EnginePool({ threads: threads > 1 ? threads : 0 });
+  const engines = envInt(process.env, 'KEEL_ENGINE_THREADS', EnginePool.defaultThreads(), 0);
+  const pool = new EnginePool({ threads: Math.max(0, engines - 1) });
+  const queueLimit = pool.threads * BATCH_QUEUED_PER_THREAD;
   let invalid = 0;
+  let queued = 0;
   const write = async (outcome: BatchLineOutcome) => {
     if (outcome.invalid) invalid++;
     process.stdout.write(outcome.text);
     if (!process.stdout.write('\n')) await new Promise((r) => process.stdout.once('drain', r));
   };
-  const pending: Promise<BatchLineOutcome>[] = [];
+  // In input order; `done` is set once a worker's outcome has arrived.
+  const pending: { outcome: Promise<BatchLineOutcome>; done: boolean }[] = [];
+  const flush = async (all: boolean) => {
+    while (pending.length > 0 && (all || pending[0]!.done || pending.length > 2 * queueLimit + 1))
+      await write(await pending.shift()!.outcome);
+  };
   const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
   try {
     for await (const line of lines) {
       if (line.trim() === '') continue;
-      const outcome = pool.batchLine(line, pretty);
-      outcome.catch(() => undefined); // awaited in order below; no unhandled rejection meanwhile
-      pending.push(outcome);
-      while (pending.length >= Math.max(1, pool.threads * BATCH_IN_FLIGHT_PER_THREAD))
-        await write(await pending.shift()!);
+      if (queued < queueLimit) {
+        queued++;
+        const entry = { outcome: pool.batchLine(line, pretty), done: false };
+        entry.outcome.then(
+          () => ((entry.done = true), queued--),
+          () => ((entry.done = true), queued--),
+        );
+        pending.push(entry);
+      } else {
+        pending.push({ outcome: Promise.resolve(simulateBatchLine({ line, pretty })), done: true });
+      }
+      await flush(false);
     }
-    while (pending.length > 0) await write(await pending.shift()!);
+    await flush(true);
   } finally {
     await pool.close();
   }
