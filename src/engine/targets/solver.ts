@@ -135,7 +135,9 @@ function canBind(
   investedMax: number,
 ): boolean {
   const reach = Math.min(upper === null ? Infinity : group.members.length * upper, investedMax);
-  return group.max < reach;
+  // Dropped only with a margin above float rounding of |G| × cap: a row at its reach exactly is
+  // kept (harmless), never one that could bind by 1e-16.
+  return group.max < reach + 1e-12;
 }
 
 /**
