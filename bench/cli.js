@@ -24,11 +24,16 @@ const cases = (positions, count) =>
     JSON.stringify(generateRequest({ positions, seed: 1 + i, constraints: true })),
   );
 
-function runBatch(file) {
+/** `threads`: KEEL_ENGINE_THREADS for the run (0: every case on the main thread). */
+function runBatch(file, threads) {
   return new Promise((resolve, reject) => {
     const started = performance.now();
+    const env = { ...process.env };
+    if (threads === undefined) delete env.KEEL_ENGINE_THREADS;
+    else env.KEEL_ENGINE_THREADS = String(threads);
     const child = spawn(process.execPath, ['bin/keel.js', 'simulate', '--batch'], {
       stdio: ['pipe', 'ignore', 'inherit'],
+      env,
     });
     child.on('error', reject);
     child.on('exit', (code) =>
@@ -42,7 +47,9 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 /**
  * Marginal wall-clock ms per case at each size: N and 2N cases, alternated, median of each. N is
- * large enough that the optimising compiler has settled before the N extra cases run.
+ * large enough that the optimising compiler has settled before the N extra cases run. Each size
+ * is run on one thread (KEEL_ENGINE_THREADS=0) and with the default engine threads (one per
+ * core), alternated, so both see the same load.
  */
 export async function cliBench({
   sizes = [
@@ -56,11 +63,13 @@ export async function cliBench({
     const texts = cases(positions, 2 * n);
     const one = `${texts.slice(0, n).join('\n')}\n`;
     const two = `${texts.join('\n')}\n`;
-    const times = { one: [], two: [] };
+    const times = { one: [], two: [], serialOne: [], serialTwo: [] };
     await runBatch(one); // warm-up run, not counted
     for (let r = 0; r < repeats; r++) {
       times.one.push(await runBatch(one));
       times.two.push(await runBatch(two));
+      times.serialOne.push(await runBatch(one, 0));
+      times.serialTwo.push(await runBatch(two, 0));
     }
     const marginal = (median(times.two) - median(times.one)) / n;
     rows.push({
@@ -69,6 +78,11 @@ export async function cliBench({
       one: median(times.one),
       two: median(times.two),
       marginal,
+      serial: {
+        one: median(times.serialOne),
+        two: median(times.serialTwo),
+        marginal: (median(times.serialTwo) - median(times.serialOne)) / n,
+      },
       phases: await phaseBench(texts),
     });
   }
@@ -119,13 +133,19 @@ const fmt = (ms) => ms.toFixed(ms < 10 ? 2 : 1);
 
 export function printCli(rows) {
   console.log(
-    `\nEnd to end: keel simulate --batch, marginal wall-clock ms per case (${cpus().length} cores; one process, one thread)`,
+    `\nEnd to end: keel simulate --batch, marginal wall-clock ms per case (${cpus().length} cores; one process; engine threads: default = one per core, 0 = main thread only)`,
   );
-  console.log('positions | N / 2N cases | T(N) / T(2N) ms | marginal ms per case | vs reference in-process');
+  console.log(
+    'positions | threads | N / 2N cases | T(N) / T(2N) ms | marginal ms per case | vs reference in-process',
+  );
   for (const r of rows)
-    console.log(
-      `${String(r.positions).padStart(9)} | ${r.n} / ${2 * r.n} | ${r.one.toFixed(0)} / ${r.two.toFixed(0)} | ${fmt(r.marginal)} | ${(REFERENCE_MS[r.positions] / r.marginal).toFixed(1)}× faster (reference ≈ ${REFERENCE_MS[r.positions]} ms)`,
-    );
+    for (const [label, t] of [
+      ['default', r],
+      ['0', r.serial],
+    ])
+      console.log(
+        `${String(r.positions).padStart(9)} | ${label.padStart(7)} | ${r.n} / ${2 * r.n} | ${t.one.toFixed(0)} / ${t.two.toFixed(0)} | ${fmt(t.marginal)} | ${(REFERENCE_MS[r.positions] / t.marginal).toFixed(1)}× faster (reference ≈ ${REFERENCE_MS[r.positions]} ms)`,
+      );
   console.log('\nPhases in-process, mean ms per case (GC pauses are included in the phases and shown alone)');
   console.log('positions | parse | validate | hash | engine | serialise | total | of which GC');
   for (const { positions, phases: p } of rows) {

@@ -6,6 +6,7 @@ import { createServer } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Buffer } from 'node:buffer';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { generateRequest } from '../dist/tools/generate-request.js';
@@ -29,9 +30,9 @@ async function freePort() {
   return port;
 }
 
-async function start(env) {
+async function start(env, script = ['bin/keel.js', 'serve']) {
   const port = await freePort();
-  const child = spawn(process.execPath, ['bin/keel.js', 'serve'], {
+  const child = spawn(process.execPath, script, {
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -48,7 +49,51 @@ async function start(env) {
   throw new Error('server did not start');
 }
 
+/**
+ * Each figure is Keel's simulate beside the ceiling measured right after it on the same store
+ * kind: bench/ceiling-server.js, a trivial Fastify route doing one INSERT of a body the size of
+ * Keel's answer and returning that body (same load generator, connections and duration).
+ */
 export async function httpBench({ duration = 15, connections = 16, databaseUrl, workers = 1 } = {}) {
+  const keel = await keelBench({ duration, connections, databaseUrl, workers });
+  const ceiling = await ceilingBench({ duration, connections, databaseUrl, bytes: keel.bodyBytes });
+  return { ...keel, ceiling };
+}
+
+async function ceilingBench({ duration, connections, databaseUrl, bytes }) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'keel-ceiling-'));
+  const schema = `keel_ceiling_${process.pid}_${Date.now()}`;
+  const env = databaseUrl
+    ? { DATABASE_URL: await freshSchema(databaseUrl, schema) }
+    : { KEEL_DATA_DIR: dataDir, DATABASE_URL: '' };
+  const { child, port } = await start({ ...env, BODY_BYTES: String(bytes) }, ['bench/ceiling-server.js']);
+  try {
+    const run = (seconds) =>
+      autocannon({
+        url: `http://127.0.0.1:${port}/ceiling`,
+        method: 'POST',
+        connections,
+        duration: seconds,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(generateRequest({ positions: 20, seed: 11, constraints: true })),
+      });
+    await run(3); // warm-up
+    const result = await run(duration);
+    return { requestsPerSecond: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    rmSync(dataDir, { recursive: true, force: true });
+    if (databaseUrl) {
+      const client = new pg.Client({ connectionString: databaseUrl });
+      await client.connect();
+      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await client.end();
+    }
+  }
+}
+
+async function keelBench({ duration, connections, databaseUrl, workers }) {
   const dataDir = mkdtempSync(join(tmpdir(), 'keel-bench-'));
   const schema = `keel_bench_${process.pid}_${Date.now()}`;
   // Rate limits off: the benchmark measures throughput, not the per-tenant budget.
@@ -65,6 +110,12 @@ export async function httpBench({ duration = 15, connections = 16, databaseUrl, 
   const body = JSON.stringify(generateRequest({ positions: 20, seed: 11, constraints: true }));
   let n = 0;
   try {
+    const sample = await fetch(`http://127.0.0.1:${port}/rebalance/simulate`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'Idempotency-Key': 'bench-size' },
+      body,
+    });
+    const bodyBytes = Buffer.byteLength(await sample.text());
     const run = (seconds) =>
       autocannon({
         url: `http://127.0.0.1:${port}/rebalance/simulate`,
@@ -89,6 +140,7 @@ export async function httpBench({ duration = 15, connections = 16, databaseUrl, 
         ? `postgres server, ${workers} worker${workers > 1 ? 's' : ''}`
         : 'embedded (PGlite), 1 process',
       connections,
+      bodyBytes,
       requestsPerSecond: result.requests.average,
       p50: result.latency.p50,
       p99: result.latency.p99,
@@ -112,9 +164,14 @@ export function printHttp(rows) {
   console.log(
     '\nHTTP: POST /rebalance/simulate, 20 positions, storage on, unique Idempotency-Key per request',
   );
-  console.log('backend | connections | req/s | p50 ms | p99 ms | non-2xx | errors');
+  console.log(
+    'Ceiling: a trivial Fastify route, one INSERT of a body of the same size into the same store, that body returned',
+  );
+  console.log(
+    'backend | connections | body bytes | req/s | p50 ms | p99 ms | non-2xx | errors | ceiling req/s | p50 | p99 | share of ceiling',
+  );
   for (const r of rows)
     console.log(
-      `${r.backend} | ${r.connections} | ${r.requestsPerSecond.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.non2xx} | ${r.errors}`,
+      `${r.backend} | ${r.connections} | ${r.bodyBytes} | ${r.requestsPerSecond.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.non2xx} | ${r.errors} | ${r.ceiling.requestsPerSecond.toFixed(0)} | ${r.ceiling.p50} | ${r.ceiling.p99} | ${((100 * r.requestsPerSecond) / r.ceiling.requestsPerSecond).toFixed(0)} %`,
     );
 }

@@ -18,6 +18,9 @@ import { analyzeBatch, EPOCH_UTC } from '../engine/batch.js';
 import { simulateRebalance } from '../engine/pipeline.js';
 import { batchJsonText, type Json, resultJsonText } from '../engine/wire.js';
 import { loadSolver } from '../engine/targets/solver.js';
+import { envInt } from '../api/config.js';
+import { EnginePool } from '../compute/engine-pool.js';
+import { type BatchLineOutcome, simulateBatchLine } from '../compute/tasks.js';
 
 const USAGE = `Usage: keel <command> [options]
 
@@ -79,20 +82,54 @@ function simulateText(text: string) {
   return { ok: true as const, value: resultJsonText(result) };
 }
 
+/** Cases queued on each worker thread: enough that it never waits for this thread, bounded in memory. */
+const BATCH_QUEUED_PER_THREAD = 2;
+
+/**
+ * `simulate --batch`: the cases are spread over KEEL_ENGINE_THREADS engines (default: one per
+ * core; 0 or 1: this thread only) — this thread and KEEL_ENGINE_THREADS − 1 worker threads of the
+ * engine pool — and the results written in input order. A case goes to a worker when fewer than
+ * BATCH_QUEUED_PER_THREAD wait there, otherwise it runs here. Each line's whole path (parse,
+ * validate, hash, engine, serialise) runs through the same function in either place, so the
+ * output bytes do not depend on the thread count (docs/decisions/0063).
+ */
 async function simulateBatch(pretty: boolean): Promise<number> {
+  const engines = envInt(process.env, 'KEEL_ENGINE_THREADS', EnginePool.defaultThreads(), 0);
+  const pool = new EnginePool({ threads: Math.max(0, engines - 1) });
+  const queueLimit = pool.threads * BATCH_QUEUED_PER_THREAD;
   let invalid = 0;
+  let queued = 0;
+  const write = async (outcome: BatchLineOutcome) => {
+    if (outcome.invalid) invalid++;
+    process.stdout.write(outcome.text);
+    if (!process.stdout.write('\n')) await new Promise((r) => process.stdout.once('drain', r));
+  };
+  // In input order; `done` is set once a worker's outcome has arrived.
+  const pending: { outcome: Promise<BatchLineOutcome>; done: boolean }[] = [];
+  const flush = async (all: boolean) => {
+    while (pending.length > 0 && (all || pending[0]!.done || pending.length > 2 * queueLimit + 1))
+      await write(await pending.shift()!.outcome);
+  };
   const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
-  for await (const line of lines) {
-    if (line.trim() === '') continue;
-    const outcome = simulateText(line);
-    if (outcome.ok) printText(outcome.value, pretty);
-    else {
-      invalid++;
-      const error = outcome.errors.some((e) => e.type === 'json_invalid')
-        ? 'INVALID_JSON'
-        : 'VALIDATION_ERROR';
-      print({ error, details: outcome.errors }, pretty);
+  try {
+    for await (const line of lines) {
+      if (line.trim() === '') continue;
+      if (queued < queueLimit) {
+        queued++;
+        const entry = { outcome: pool.batchLine(line, pretty), done: false };
+        entry.outcome.then(
+          () => ((entry.done = true), queued--),
+          () => ((entry.done = true), queued--),
+        );
+        pending.push(entry);
+      } else {
+        pending.push({ outcome: Promise.resolve(simulateBatchLine({ line, pretty })), done: true });
+      }
+      await flush(false);
     }
+    await flush(true);
+  } finally {
+    await pool.close();
   }
   return invalid > 0 ? 2 : 0;
 }

@@ -19,8 +19,10 @@ import type { ProposalRequest } from '../contracts/advisory-request.js';
 import {
   analyzeValue,
   proposeValue,
+  simulateBatchLine,
   simulateValue,
   type AnalyzeTask,
+  type BatchLineOutcome,
   type ProposeTask,
   type SimulateTask,
 } from './tasks.js';
@@ -120,12 +122,20 @@ export class EnginePool {
     );
   }
 
-  private async dispatch(
-    name: string,
-    heavy: boolean,
-    input: () => unknown,
-    inline: () => string,
-  ): Promise<string> {
+  /**
+   * One line of `keel simulate --batch`, parsed, validated, run and serialised on a thread
+   * whenever the pool has threads (a batch keeps every thread busy, so small cases go too).
+   */
+  batchLine(line: string, pretty: boolean): Promise<BatchLineOutcome> {
+    return this.dispatch(
+      'simulateBatchLine',
+      true,
+      () => ({ line, pretty }),
+      () => simulateBatchLine({ line, pretty }),
+    );
+  }
+
+  private async dispatch<T>(name: string, heavy: boolean, input: () => unknown, inline: () => T): Promise<T> {
     if (!heavy || this.threads === 0) {
       this.counts.inline++;
       return inline();
@@ -139,7 +149,7 @@ export class EnginePool {
     });
     this.counts.thread++;
     try {
-      return (await this.pool.run(input(), { name })) as string;
+      return (await this.pool.run(input(), { name })) as T;
     } catch (error) {
       if (
         this.pool.queueSize >= MAX_QUEUED_TASKS ||

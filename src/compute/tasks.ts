@@ -3,6 +3,7 @@
  * randomness (run ids and timestamps arrive in the input). The same functions run inline on
  * the calling thread or in a pool worker (engine-worker.ts), so both give byte-identical output.
  */
+import { canonicalHash } from '../contracts/canonical.js';
 import { analyzeRequestSchema, type AnalyzeRequest } from '../contracts/dpm-analyze.js';
 import { simulateRequestSchema, type SimulateRequest } from '../contracts/dpm-request.js';
 import { proposalRequestSchema, type ProposalRequest } from '../contracts/advisory-request.js';
@@ -106,4 +107,32 @@ export function proposeValue(request: ProposalRequest, task: Omit<ProposeTask, '
   if (task.artifactCreatedAt === undefined) return text;
   const artifact = buildProposalArtifact(request, result, JSON.parse(text), task.artifactCreatedAt);
   return `{"result":${text},"artifact":${JSON.stringify(artifact)}}`;
+}
+
+/** One line of `keel simulate --batch` (a request body as JSON text). */
+export interface BatchLineTask {
+  line: string;
+  pretty: boolean;
+}
+
+/** The output line for it (without its newline), and whether the input was invalid. */
+export interface BatchLineOutcome {
+  text: string;
+  invalid: boolean;
+}
+
+/**
+ * Everything `keel simulate --batch` does for one line: parse, validate, hash, run, serialise —
+ * or the error line for invalid input. The serial path and the worker threads both call this,
+ * so the output is the same bytes either way.
+ */
+export function simulateBatchLine(task: BatchLineTask): BatchLineOutcome {
+  const parsed = parseAndValidate(simulateRequestSchema, task.line);
+  const indent = task.pretty ? 2 : undefined;
+  if (!parsed.ok) {
+    const error = parsed.errors.some((e) => e.type === 'json_invalid') ? 'INVALID_JSON' : 'VALIDATION_ERROR';
+    return { text: JSON.stringify({ error, details: parsed.errors }, null, indent), invalid: true };
+  }
+  const json = resultJsonText(simulateRebalance(parsed.value, { requestHash: canonicalHash(parsed.value) }));
+  return { text: task.pretty ? JSON.stringify(JSON.parse(json), null, indent) : json, invalid: false };
 }

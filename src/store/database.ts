@@ -123,6 +123,10 @@ class PgliteDatabase implements Database {
     await this.db.exec(sql);
   }
 
+  snapshot(): Promise<Blob> {
+    return this.db.dumpDataDir('none');
+  }
+
   readiness(): Promise<Readiness> {
     return probe(this, this.latch, async () => {
       if (!this.dataDir) return null;
@@ -199,6 +203,18 @@ export interface DatabaseOptions {
   timeouts?: Partial<DatabaseTimeouts>;
   /** Embedded: readiness fails when the data directory's disk has less free space (bytes). */
   minFreeBytes?: number;
+  /**
+   * Embedded, in memory only: start from this snapshot of a data directory (from
+   * `snapshotEmbedded`) instead of running initdb — about 0.2 s instead of about 1 s. Tests use it
+   * to open one freshly migrated store per file cheaply.
+   */
+  template?: Blob;
+}
+
+/** A snapshot of an embedded store's data directory (uncompressed tar), for `template`. */
+export async function snapshotEmbedded(db: Database): Promise<Blob> {
+  if (!(db instanceof PgliteDatabase)) throw new Error('only an embedded store can be snapshotted');
+  return db.snapshot();
 }
 
 /** Opening the database failed; the message says what is wrong and what to do. */
@@ -237,7 +253,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   }
   try {
     return new PgliteDatabase(
-      await PGlite.create(dir),
+      await (options.template && !dir
+        ? PGlite.create({ loadDataDir: options.template })
+        : PGlite.create(dir)),
       dir,
       options.minFreeBytes ?? DEFAULT_MIN_FREE_BYTES,
       unlock,

@@ -4,7 +4,9 @@
  * schema of its own that is dropped afterwards. No mocks of the database.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import pg from 'pg';
+import { inject } from 'vitest';
 import { openDatabase, type Database } from '../../src/store/database.js';
 import { migrate } from '../../src/store/migrations.js';
 
@@ -25,7 +27,7 @@ export interface TestStore {
 
 export async function openTestStore(backend: Backend): Promise<TestStore> {
   if (backend === 'embedded') {
-    const db = await openDatabase({});
+    const db = await openDatabase({ template: embeddedTemplate() });
     await migrate(db);
     return { db, queueSchema: 'pgboss', drop: () => db.close() };
   }
@@ -51,6 +53,17 @@ export async function openTestStore(backend: Backend): Promise<TestStore> {
       await cleanup.end();
     },
   };
+}
+
+let template: Blob | undefined;
+
+/** The freshly migrated data directory that test/support/global-setup.ts left, if any. */
+function embeddedTemplate(): Blob | undefined {
+  if (template) return template;
+  const file = inject('embeddedTemplate');
+  if (!file) return undefined;
+  template = new Blob([readFileSync(file)]);
+  return template;
 }
 
 export function withSearchPath(url: string, schema: string): string {

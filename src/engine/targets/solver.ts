@@ -30,7 +30,9 @@ import type { Shelf } from '../market.js';
 import { sortedByCodePoint } from '../../contracts/ordering.js';
 import type { Diagnostics } from '../types.js';
 import type { Universe } from '../universe.js';
+import { emptyDiagnostics } from '../types.js';
 import { redistributeSellOnly, type Stage3Outcome } from './common.js';
+import { heuristicTargets } from './heuristic.js';
 import { isSolverLoaded, type ProjectionProblem, solveProjection } from './highs-qp.js';
 
 export { isSolverLoaded, loadSolver, unloadSolver } from './highs-qp.js';
@@ -90,12 +92,16 @@ export function solverTargets(
     // the same point to ~1e-10.)
     weights = m.map(toFloat);
   } else {
+    const upper = cap === null ? null : toFloat(cap);
     const problem: ProjectionProblem = {
       target: m.map(toFloat),
       investedMin: toFloat(investedMin),
       investedMax: toFloat(investedMax),
-      upper: cap === null ? null : toFloat(cap),
-      groups: rows.map((g) => ({ members: g.members, max: toFloat(sub(g.max, g.lockedWeight)) })),
+      upper,
+      groups: rows
+        .map((g) => ({ members: g.members, max: toFloat(sub(g.max, g.lockedWeight)) }))
+        .filter((g) => canBind(g, upper, toFloat(investedMax))),
+      start: heuristicStart(universe, options, shelf, T),
     };
     const outcome = solveProjection(problem);
     if (outcome.kind === 'INFEASIBLE')
@@ -107,9 +113,48 @@ export function solverTargets(
     weights = outcome.weights;
   }
 
-  // §8.4
-  T.forEach((k, i) => E.set(k, quantize(decimalFromFloat(Math.max(weights[i]!, 0)), SOLVER_WEIGHT_PLACES)));
+  // §8.4. The solver's answer is certified to 1e-7 and in practice good to ~1e-10; its last bits
+  // are noise that differs between a cold and a hot start (docs/decisions/0062). Rounded to 12
+  // places first, an exact answer on a 4-place half-way point (a weight that keeps its model
+  // target 0.01155) rounds half-even as written, not by the sign of 1e-17 of noise.
+  T.forEach((k, i) =>
+    E.set(k, quantize(decimalFromFloat(Number(Math.max(weights[i]!, 0).toFixed(12))), SOLVER_WEIGHT_PLACES)),
+  );
   return { status, blocked: false };
+}
+
+/**
+ * Whether `Σ_G w ≤ max` can be active at all. With 0 ≤ w ≤ cap, Σ_G w never exceeds
+ * |G| × cap nor the invested maximum, so a row whose bound is at or above either can never bind:
+ * dropping it leaves the feasible set, and so the projection, unchanged, and the solver works on
+ * a smaller model (docs/decisions/0062).
+ */
+function canBind(
+  group: { members: readonly number[]; max: number },
+  upper: number | null,
+  investedMax: number,
+): boolean {
+  const reach = Math.min(upper === null ? Infinity : group.members.length * upper, investedMax);
+  // Dropped only with a margin above float rounding of |G| × cap: a row at its reach exactly is
+  // kept (harmless), never one that could bind by 1e-16.
+  return group.max < reach + 1e-12;
+}
+
+/**
+ * The heuristic's targets (spec 10 §7) for the buyable instruments, as the solver's hot start
+ * (./highs-qp.ts). Run on a copy: the sell-only excess is already redistributed into `universe`,
+ * and the heuristic's warnings and events are not this run's. Null when the heuristic blocks.
+ */
+function heuristicStart(
+  universe: Universe,
+  options: EngineOptions,
+  shelf: Shelf,
+  T: readonly string[],
+): number[] | undefined {
+  const scratch: Universe = { ...universe, weights: new Map(universe.weights), sellOnlyExcess: ZERO };
+  const outcome = heuristicTargets(scratch, options, shelf, emptyDiagnostics());
+  if (outcome.blocked) return undefined;
+  return T.map((k) => toFloat(scratch.weights.get(k) ?? ZERO));
 }
 
 /**
