@@ -51,6 +51,11 @@ export const TAGS = [
     name: 'Scenarios',
     description: 'Saved what-ifs on a portfolio: definitions, versions, background runs, outputs, metrics.',
   },
+  {
+    name: 'Books',
+    description:
+      'Book rebalance: thousands of portfolios in one job (JSON Lines), progress, exceptions, block orders, CSV and FIX files.',
+  },
   { name: 'Health', description: 'Liveness and readiness; no identity needed.' },
 ];
 

@@ -18,6 +18,9 @@ import type { SimulateRequest } from '../contracts/dpm-request.js';
 import type { ProposalRequest } from '../contracts/advisory-request.js';
 import {
   analyzeValue,
+  bookChunk,
+  type BookChunkOutput,
+  type BookChunkTask,
   proposeValue,
   simulateValue,
   type AnalyzeTask,
@@ -120,6 +123,32 @@ export class EnginePool {
     );
   }
 
+  /** A chunk of a book: always on a thread when there are threads (chunks are large by design). */
+  async bookChunk(task: BookChunkTask): Promise<BookChunkOutput> {
+    if (this.threads === 0) {
+      this.counts.inline++;
+      return bookChunk(task);
+    }
+    this.counts.thread++;
+    return (await this.piscina().run(task, { name: 'bookChunk' })) as BookChunkOutput;
+  }
+
+  /** Chunks waiting for a thread (the CLI keeps about two per thread in flight). */
+  get queued(): number {
+    return this.pool?.queueSize ?? 0;
+  }
+
+  private piscina(): Piscina {
+    this.pool ??= new Piscina({
+      filename: workerFile(),
+      minThreads: 0,
+      maxThreads: this.threads,
+      idleTimeout: 60_000,
+      maxQueue: MAX_QUEUED_TASKS,
+    });
+    return this.pool;
+  }
+
   private async dispatch(
     name: string,
     heavy: boolean,
@@ -130,19 +159,13 @@ export class EnginePool {
       this.counts.inline++;
       return inline();
     }
-    this.pool ??= new Piscina({
-      filename: workerFile(),
-      minThreads: 0,
-      maxThreads: this.threads,
-      idleTimeout: 60_000,
-      maxQueue: MAX_QUEUED_TASKS,
-    });
+    const pool = this.piscina();
     this.counts.thread++;
     try {
-      return (await this.pool.run(input(), { name })) as string;
+      return (await pool.run(input(), { name })) as string;
     } catch (error) {
       if (
-        this.pool.queueSize >= MAX_QUEUED_TASKS ||
+        pool.queueSize >= MAX_QUEUED_TASKS ||
         /queue is at limit/i.test(String((error as Error)?.message))
       )
         throw new EngineBusyError('every engine thread is busy and the queue is full');

@@ -15,6 +15,11 @@ import { proposalJsonText } from '../advisory/wire.js';
 import { buildProposalArtifact } from '../advisory/artifact.js';
 import { applyPolicyPack } from '../policy/apply.js';
 import { packDefinition, type PackForRun } from '../policy/record.js';
+import { canonicalHash } from '../contracts/canonical.js';
+import { validate } from '../contracts/parse.js';
+import { Market } from '../engine/market.js';
+import { compactOutcome, type LineOutcome } from '../book/compact.js';
+import { errorText, parseShared, portfolioBodyFromText, type Raw } from '../book/request.js';
 
 /** `POST /rebalance/simulate`: the request body text and the run's identity. */
 export interface SimulateTask {
@@ -106,4 +111,62 @@ export function proposeValue(request: ProposalRequest, task: Omit<ProposeTask, '
   if (task.artifactCreatedAt === undefined) return text;
   const artifact = buildProposalArtifact(request, result, JSON.parse(text), task.artifactCreatedAt);
   return `{"result":${text},"artifact":${JSON.stringify(artifact)}}`;
+}
+
+/** A chunk of a book (issue 16): the shared line's text and some portfolio lines. */
+export interface BookChunkTask {
+  shared: string;
+  lines: { line: number; text: string }[];
+  /** Also return each portfolio's simulate result text (null for a failed line). */
+  results?: boolean;
+}
+
+export interface BookChunkOutput {
+  outcomes: LineOutcome[];
+  results?: (string | null)[];
+}
+
+let sharedCache: { text: string; raw: Raw } | null = null;
+
+function sharedRaw(text: string): Raw {
+  if (sharedCache?.text === text) return sharedCache.raw;
+  const parsed = parseShared(text);
+  if (!parsed.ok) throw new Error(`bookChunk: shared line does not validate: ${errorText(parsed.errors)}`);
+  sharedCache = { text, raw: parsed.raw };
+  return parsed.raw;
+}
+
+/**
+ * Run every portfolio of a chunk as `keel simulate` runs its body alone (run id and hash from
+ * the canonical request); a line that does not validate or whose run throws is a failed outcome.
+ */
+export function bookChunk(task: BookChunkTask): BookChunkOutput {
+  const shared = sharedRaw(task.shared);
+  const outcomes: LineOutcome[] = [];
+  const results: (string | null)[] = [];
+  for (const { line, text } of task.lines) {
+    const body = portfolioBodyFromText(shared, text);
+    if (!body.ok) {
+      outcomes.push({ ok: false, line, portfolio_id: body.portfolioId, error: body.error });
+      results.push(null);
+      continue;
+    }
+    const parsed = validate(simulateRequestSchema, body.body);
+    if (!parsed.ok) {
+      outcomes.push({ ok: false, line, portfolio_id: body.portfolioId || null, error: errorText(parsed.errors) });
+      results.push(null);
+      continue;
+    }
+    try {
+      const result = simulateRebalance(parsed.value, { requestHash: canonicalHash(parsed.value) });
+      const market = new Market(parsed.value.market_data_snapshot);
+      outcomes.push({ ok: true, ...compactOutcome(result, market, { line, model_id: body.modelId }) });
+      results.push(task.results ? resultJsonText(result) : null);
+    } catch (error) {
+      const name = error instanceof Error ? error.constructor.name : 'Error';
+      outcomes.push({ ok: false, line, portfolio_id: body.portfolioId || null, error: `engine error (${name})` });
+      results.push(null);
+    }
+  }
+  return task.results ? { outcomes, results } : { outcomes };
 }

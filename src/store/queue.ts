@@ -89,14 +89,24 @@ export class JobQueue {
     return new JobQueue(boss, config);
   }
 
-  async ensureQueue(name: string): Promise<void> {
-    if (await this.boss.getQueue(name)) return;
+  /**
+   * Create `name` unless it exists. `expireInSeconds` overrides the default job timeout for this
+   * queue (a queue whose jobs are short and idempotent retries a dead worker's job sooner).
+   */
+  async ensureQueue(name: string, overrides: { expireInSeconds?: number } = {}): Promise<void> {
+    const expireInSeconds = overrides.expireInSeconds ?? this.config.expireInSeconds;
+    const existing = await this.boss.getQueue(name);
+    if (existing) {
+      if (overrides.expireInSeconds !== undefined && existing.expireInSeconds !== expireInSeconds)
+        await this.boss.updateQueue(name, { ...existing, expireInSeconds });
+      return;
+    }
     await this.boss.createQueue(name, {
       name,
       retryLimit: this.config.retryLimit,
       retryDelay: this.config.retryDelaySeconds,
       retryBackoff: true,
-      expireInSeconds: this.config.expireInSeconds,
+      expireInSeconds,
     });
   }
 

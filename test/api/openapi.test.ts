@@ -80,6 +80,7 @@ describe('OpenAPI document', () => {
       'Policies',
       'Proposals',
       'Scenarios',
+      'Books',
       'Health',
     ]);
     for (const { method, path, op } of operations) {

@@ -1,0 +1,339 @@
+/**
+ * Book rebalance as a service (issue 16). A book arrives as a JSON Lines stream: line 1 (the
+ * shared part) is validated before anything is written; portfolio lines are stored as they
+ * arrive, in batches, cut into chunks of KEEL_BOOK_CHUNK_SIZE portfolios; a line that is not a
+ * usable portfolio line is recorded as a failed line and the rest go on. When the body has been
+ * read, the book becomes QUEUED and one job per chunk is enqueued in the same transaction, so
+ * every `keel serve` and `keel worker` process on the database shares the work. A chunk's result
+ * rows and its DONE mark are committed together (docs/decisions/0071).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { BookSummary } from '../../contracts/book.js';
+import type { FieldError } from '../../contracts/primitives.js';
+import type { EnginePool } from '../../compute/engine-pool.js';
+import { exceptionList, fxBlocks, securityBlocks, summarize } from '../../book/aggregate.js';
+import type { FailedOutcome, LineOutcome, PortfolioOutcome } from '../../book/compact.js';
+import { jsonLines } from '../../book/lines.js';
+import { errorText, parseShared, portfolioBodyFromText } from '../../book/request.js';
+import type { Database } from '../../store/database.js';
+import type { JobAttempt, JobQueue } from '../../store/queue.js';
+import {
+  type BookRow,
+  bookChunks,
+  chunkLines,
+  commitChunk,
+  createBook,
+  deleteBook,
+  failBook,
+  findBook,
+  findBookByKey,
+  findChunk,
+  finishEmptyBook,
+  insertLines,
+  insertResults,
+  queueBook,
+  type ResultRow,
+  resultRows,
+  sharedJson,
+  startChunk,
+} from '../../store/books.js';
+import { type Env, envInt } from '../config.js';
+import { conflict, HttpError, invalid } from '../errors.js';
+
+export const BOOK_QUEUE = 'rebalance-book-chunks';
+export const DEFAULT_CHUNK_SIZE = 500;
+
+export interface BookJob {
+  tenant: string;
+  book_id: string;
+  chunk_no: number;
+}
+
+interface Log {
+  error: (obj: object, msg: string) => void;
+  warn: (obj: object, msg: string) => void;
+  info: (obj: object, msg: string) => void;
+}
+const SILENT: Log = { error: () => undefined, warn: () => undefined, info: () => undefined };
+
+const isUniqueViolation = (error: unknown) => (error as { code?: unknown } | null)?.code === '23505';
+
+/** A stored result row back to the outcome it was written from. */
+export function outcomeOf(row: ResultRow): LineOutcome {
+  const o = JSON.parse(row.outcome_json) as Omit<PortfolioOutcome, 'line'> | { error: string };
+  if ('error' in o) return { ok: false, line: row.line_no, portfolio_id: row.portfolio_id, error: o.error };
+  return { ok: true, line: row.line_no, ...o };
+}
+
+function rowOf(o: LineOutcome): ResultRow {
+  if (!o.ok)
+    return {
+      line_no: o.line,
+      portfolio_id: o.portfolio_id,
+      status: 'FAILED',
+      request_hash: null,
+      outcome_json: JSON.stringify({ error: o.error }),
+    };
+  const { ok: _ok, line: _line, ...rest } = o;
+  return {
+    line_no: o.line,
+    portfolio_id: o.portfolio_id,
+    status: o.status,
+    request_hash: o.request_hash,
+    outcome_json: JSON.stringify(rest),
+  };
+}
+
+/** Split stored rows into run portfolios and failed lines. */
+export function splitOutcomes(rows: ResultRow[]): { ok: PortfolioOutcome[]; failed: FailedOutcome[] } {
+  const ok: PortfolioOutcome[] = [];
+  const failed: FailedOutcome[] = [];
+  for (const row of rows) {
+    const o = outcomeOf(row);
+    if (o.ok) {
+      const { ok: _ok, ...rest } = o;
+      ok.push(rest);
+    } else failed.push({ line: o.line, portfolio_id: o.portfolio_id, error: o.error });
+  }
+  return { ok, failed };
+}
+
+export function summaryJson(rows: ResultRow[], portfolios: number): string {
+  const { ok, failed } = splitOutcomes(rows);
+  return JSON.stringify(summarize(ok, failed, portfolios));
+}
+
+export class BookService {
+  constructor(
+    readonly db: Database,
+    private readonly queue: JobQueue | null,
+    private readonly engine: EnginePool,
+    private readonly env: Env,
+    private readonly clock: () => Date = () => new Date(),
+    private readonly log: Log = SILENT,
+  ) {}
+
+  get chunkSize(): number {
+    return envInt(this.env, 'KEEL_BOOK_CHUNK_SIZE', DEFAULT_CHUNK_SIZE, 1);
+  }
+
+  get maxLineBytes(): number {
+    return envInt(this.env, 'KEEL_BOOK_MAX_LINE_BYTES', 16 * 1024 * 1024, 1024);
+  }
+
+  /** Seconds a chunk job may run before the queue hands it to another worker. */
+  get chunkTimeoutSeconds(): number {
+    return envInt(this.env, 'KEEL_BOOK_CHUNK_TIMEOUT_SECONDS', 300, 5);
+  }
+
+  async ensureQueue(): Promise<void> {
+    await this.queue?.ensureQueue(BOOK_QUEUE, { expireInSeconds: this.chunkTimeoutSeconds });
+  }
+
+  /**
+   * Read, validate and store a book; returns the book (new, or the one this Idempotency-Key
+   * created from the same body) and whether it is new. Bad shared line → 422 with nothing
+   * written; the same key with another body → 409.
+   */
+  async submit(
+    tenant: string,
+    actor: string | null,
+    idempotencyKey: string | undefined,
+    body: AsyncIterable<Buffer | string>,
+  ): Promise<{ book: BookRow; created: boolean }> {
+    if (!this.queue) throw new HttpError(503, 'BOOK_QUEUE_UNAVAILABLE', { 'Retry-After': '5' });
+    const hash = createHash('sha256');
+    const hashed = (async function* () {
+      for await (const chunk of body) {
+        hash.update(chunk);
+        yield chunk;
+      }
+    })();
+    const lines = jsonLines(hashed, this.maxLineBytes);
+    const first = await lines.next();
+    if (first.done)
+      throw invalid([{ type: 'missing', loc: ['body'], msg: 'A book needs the shared line and at least one portfolio line', input: null }]);
+    const sharedLine = first.value;
+    const shared = sharedLine.tooLong ? null : parseShared(sharedLine.text);
+    if (!shared || !shared.ok) {
+      const errors: FieldError[] = shared
+        ? shared.errors
+        : [{ type: 'too_long', loc: [], msg: `Line longer than ${this.maxLineBytes} bytes`, input: null }];
+      throw invalid(
+        errors.map((e) => ({ ...e, loc: ['body', `line ${sharedLine.line}`, ...e.loc] })),
+      );
+    }
+    const existing = idempotencyKey ? await findBookByKey(this.db, tenant, idempotencyKey) : null;
+    if (existing) {
+      for await (const _ of lines); // hash the rest of the body
+      const bodyHash = `sha256:${hash.digest('hex')}`;
+      if (existing.body_hash !== bodyHash) throw conflict('IDEMPOTENCY_KEY_CONFLICT');
+      return { book: existing, created: false };
+    }
+    const bookId = `bk_${randomBytes(8).toString('hex')}`;
+    const now = this.clock();
+    await createBook(this.db, {
+      book_id: bookId,
+      tenant_id: tenant,
+      created_at: now,
+      created_by: actor,
+      shared_json: sharedLine.text,
+    });
+    try {
+      let portfolios = 0;
+      const failures: FailedOutcome[] = [];
+      const chunks: { chunk_no: number; first_line: number; last_line: number }[] = [];
+      let pending: { line: number; text: string }[] = [];
+      const flush = async () => {
+        if (pending.length === 0) return;
+        await insertLines(this.db, bookId, pending);
+        chunks.push({ chunk_no: chunks.length, first_line: pending[0]!.line, last_line: pending[pending.length - 1]!.line });
+        pending = [];
+      };
+      const flushFailures = async () => {
+        await insertResults(this.db, bookId, failures.splice(0).map((f) => rowOf({ ok: false, ...f })));
+      };
+      let failedCount = 0;
+      for await (const line of lines) {
+        portfolios++;
+        const check = line.tooLong
+          ? ({ ok: false, error: `line: longer than ${this.maxLineBytes} bytes`, portfolioId: null } as const)
+          : portfolioBodyFromText(shared.raw, line.text);
+        if (!check.ok) {
+          failures.push({ line: line.line, portfolio_id: check.portfolioId, error: check.error });
+          failedCount++;
+          if (failures.length >= 500) await flushFailures();
+          continue;
+        }
+        pending.push({ line: line.line, text: line.text });
+        if (pending.length >= this.chunkSize) await flush();
+      }
+      await flush();
+      await flushFailures();
+      if (portfolios === 0)
+        throw invalid([{ type: 'missing', loc: ['body', 'line 2'], msg: 'A book needs at least one portfolio line', input: null }]);
+      const bodyHash = `sha256:${hash.digest('hex')}`;
+      try {
+        await this.db.transaction(async (tx) => {
+          await queueBook(tx, bookId, {
+            idempotencyKey: idempotencyKey ?? null,
+            bodyHash,
+            portfolios,
+            failed: failedCount,
+            chunks,
+          });
+          if (chunks.length === 0) {
+            await finishEmptyBook(tx, bookId, now, summaryJson(await resultRows(tx, bookId), portfolios));
+            return;
+          }
+          for (const c of chunks)
+            await this.queue!.enqueue(tx, BOOK_QUEUE, { tenant, book_id: bookId, chunk_no: c.chunk_no } satisfies BookJob);
+        });
+      } catch (error) {
+        if (!idempotencyKey || !isUniqueViolation(error)) throw error;
+        // A concurrent request with the same key won: answer from its book.
+        await deleteBook(this.db, bookId);
+        const winner = await findBookByKey(this.db, tenant, idempotencyKey);
+        if (!winner || winner.body_hash !== bodyHash) throw conflict('IDEMPOTENCY_KEY_CONFLICT');
+        return { book: winner, created: false };
+      }
+      this.queue.wake(BOOK_QUEUE);
+      this.log.info({ book_id: bookId, portfolios, chunks: chunks.length, failed: failedCount }, 'book queued');
+      return { book: (await findBook(this.db, tenant, bookId))!, created: true };
+    } catch (error) {
+      await deleteBook(this.db, bookId).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** One chunk job: run its portfolios on the engine pool, record rows + DONE in one transaction. */
+  async runChunk(job: BookJob, attempt?: JobAttempt): Promise<void> {
+    const book = await findBook(this.db, job.tenant, job.book_id);
+    if (!book || (book.status !== 'QUEUED' && book.status !== 'RUNNING')) return;
+    const chunk = await findChunk(this.db, job.book_id, job.chunk_no);
+    if (!chunk || chunk.status !== 'PENDING') return;
+    try {
+      await startChunk(this.db, job.book_id, job.chunk_no, this.clock());
+      const shared = (await sharedJson(this.db, job.book_id))!;
+      const lines = await chunkLines(this.db, job.book_id, chunk);
+      const { outcomes } = await this.engine.bookChunk({ shared, lines });
+      const outcome = await this.db.transaction((tx) =>
+        commitChunk(tx, job.book_id, job.chunk_no, outcomes.map(rowOf), this.clock(), summaryJson),
+      );
+      if (outcome === 'finished') this.log.info({ book_id: job.book_id }, 'book finished');
+    } catch (error) {
+      const final = !attempt || attempt.retryCount >= attempt.retryLimit;
+      this.log.error({ err: error, book_id: job.book_id, chunk_no: job.chunk_no, final }, 'book chunk failed');
+      if (final) {
+        const code = error instanceof Error ? error.constructor.name : 'Error';
+        await failBook(
+          this.db,
+          job.book_id,
+          this.clock(),
+          `chunk ${job.chunk_no} failed on every attempt (${code}); the server log has details for ${job.book_id}`,
+        );
+        return;
+      }
+      throw error;
+    }
+  }
+
+  async startWorkers(concurrency: number): Promise<void> {
+    if (!this.queue || concurrency < 1) return;
+    await this.ensureQueue();
+    await this.queue.work<BookJob>(BOOK_QUEUE, concurrency, (job, attempt) => this.runChunk(job, attempt));
+  }
+
+  /** Every stored outcome of a book, in line order. */
+  async outcomes(bookId: string): Promise<{ ok: PortfolioOutcome[]; failed: FailedOutcome[] }> {
+    return splitOutcomes(await resultRows(this.db, bookId));
+  }
+
+  async exceptions(bookId: string) {
+    return { items: exceptionList((await this.outcomes(bookId)).ok) };
+  }
+
+  async blocks(bookId: string, net: boolean) {
+    const { ok } = await this.outcomes(bookId);
+    return { net, blocks: securityBlocks(ok, net), fx_blocks: fxBlocks(ok) };
+  }
+
+  /**
+   * Each line's simulate result, recomputed from the stored inputs, in input order: a result
+   * JSON text per portfolio, `{"line", "error"}` for a failed line. Chunk by chunk, so memory
+   * stays bounded by a chunk.
+   */
+  async *results(book: BookRow): AsyncGenerator<string> {
+    const shared = (await sharedJson(this.db, book.book_id))!;
+    const failed = new Map<number, string>();
+    for (const row of await this.db.query<ResultRow>(
+      `SELECT line_no, portfolio_id, status, request_hash, outcome_json FROM rebalance_book_results WHERE book_id = $1 AND status = 'FAILED'`,
+      [book.book_id],
+    ))
+      failed.set(row.line_no, (JSON.parse(row.outcome_json) as { error: string }).error);
+    const chunks = await bookChunks(this.db, book.book_id);
+    const failure = (line: number, error: string) => JSON.stringify({ line, error });
+    let next = 2;
+    const failedUpTo = function* (limit: number) {
+      for (const line of [...failed.keys()].filter((l) => l >= next && l < limit).sort((a, b) => a - b))
+        yield failure(line, failed.get(line)!);
+    };
+    for (const chunk of chunks) {
+      yield* failedUpTo(chunk.first_line);
+      const lines = await chunkLines(this.db, book.book_id, chunk);
+      const { outcomes, results } = await this.engine.bookChunk({ shared, lines, results: true });
+      for (let i = 0; i < outcomes.length; i++) {
+        const o = outcomes[i]!;
+        yield o.ok ? results![i]! : failure(o.line, o.error);
+      }
+      next = chunk.last_line + 1;
+    }
+    yield* failedUpTo(Number.MAX_SAFE_INTEGER);
+  }
+
+  summaryOf(book: BookRow): BookSummary | null {
+    return book.summary_json ? (JSON.parse(book.summary_json) as BookSummary) : null;
+  }
+}
+
+export { errorText };
