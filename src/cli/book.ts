@@ -1,0 +1,146 @@
+/**
+ * `keel book FILE|-`: a book (JSON Lines) run on every core of this machine — chunks of
+ * portfolio lines on the engine thread pool, a few in flight per thread, taken back in input
+ * order — then aggregated: `{summary, exceptions, blocks, fx_blocks}` on stdout, optionally each
+ * portfolio's simulate result (--results), the block orders as CSV (--csv) and FIX 4.4 (--fix).
+ * A progress bar goes to stderr when stderr is a terminal.
+ */
+import { createReadStream, createWriteStream, writeFileSync, type WriteStream } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { EnginePool } from '../compute/engine-pool.js';
+import type { BookChunkOutput } from '../compute/tasks.js';
+import { exceptionList, fxBlocks, securityBlocks, summarize } from '../book/aggregate.js';
+import type { FailedOutcome, PortfolioOutcome } from '../book/compact.js';
+import { bookCsv } from '../book/csv.js';
+import { bookFix, fixTimes } from '../book/fix.js';
+import { jsonLines } from '../book/lines.js';
+import { parseShared } from '../book/request.js';
+import type { FieldError } from '../contracts/primitives.js';
+
+export interface BookCliOptions {
+  file: string;
+  results?: string;
+  csv?: string;
+  fix?: string;
+  net: boolean;
+  pretty: boolean;
+  runAt?: string;
+  chunkSize: number;
+  threads: number;
+}
+
+export class BookInputError extends Error {
+  constructor(readonly body: { detail: FieldError[] | string }) {
+    super('invalid book');
+  }
+}
+
+function progressBar(done: number, total: number | null, started: number): string {
+  const rate = done / Math.max(0.001, (Date.now() - started) / 1000);
+  const width = 30;
+  const filled = total ? Math.round((done / total) * width) : 0;
+  const bar = total ? `[${'#'.repeat(filled)}${' '.repeat(width - filled)}] ` : '';
+  return `\r${bar}${done}${total ? `/${total}` : ''} portfolios  ${rate.toFixed(0)}/s   `;
+}
+
+async function write(stream: WriteStream, text: string): Promise<void> {
+  if (!stream.write(text)) await new Promise<void>((r) => stream.once('drain', () => r()));
+}
+
+export async function runBook(o: BookCliOptions): Promise<{ output: string; failed: number }> {
+  const input = o.file === '-' ? process.stdin : createReadStream(o.file);
+  const lines = jsonLines(input);
+  const first = await lines.next();
+  if (first.done) throw new BookInputError({ detail: 'empty book: the shared line is missing' });
+  const shared = first.value.tooLong ? null : parseShared(first.value.text);
+  if (!shared || !shared.ok)
+    throw new BookInputError({
+      detail: (shared?.ok === false ? shared.errors : []).map((e) => ({ ...e, loc: [`line ${first.value.line}`, ...e.loc] })),
+    });
+  const sharedText = first.value.text;
+  const pool = new EnginePool({ threads: o.threads });
+  const resultsOut = o.results ? createWriteStream(o.results) : null;
+  const ok: PortfolioOutcome[] = [];
+  const failed: FailedOutcome[] = [];
+  const inFlight: Promise<BookChunkOutput>[] = [];
+  const maxInFlight = Math.max(2, o.threads * 2);
+  const tty = process.stderr.isTTY === true;
+  const started = Date.now();
+  let portfolios = 0;
+  let done = 0;
+  let lastDraw = 0;
+  const take = async () => {
+    const out = await inFlight.shift()!;
+    for (let i = 0; i < out.outcomes.length; i++) {
+      const outcome = out.outcomes[i]!;
+      if (outcome.ok) {
+        const { ok: _ok, ...rest } = outcome;
+        ok.push(rest);
+      } else failed.push({ line: outcome.line, portfolio_id: outcome.portfolio_id, error: outcome.error });
+      if (resultsOut) {
+        const text = out.results?.[i];
+        await write(
+          resultsOut,
+          `${text ?? JSON.stringify({ line: outcome.line, error: outcome.ok ? 'no result' : outcome.error })}\n`,
+        );
+      }
+    }
+    done += out.outcomes.length;
+    if (tty && Date.now() - lastDraw > 100) {
+      lastDraw = Date.now();
+      process.stderr.write(progressBar(done, null, started));
+    }
+  };
+  try {
+    let chunk: { line: number; text: string }[] = [];
+    const dispatch = async () => {
+      if (chunk.length === 0) return;
+      inFlight.push(pool.bookChunk({ shared: sharedText, lines: chunk, results: resultsOut !== null }));
+      chunk = [];
+      if (inFlight.length >= maxInFlight) await take();
+    };
+    for await (const line of lines) {
+      portfolios++;
+      if (line.tooLong) {
+        // Kept in order: flush what precedes it, then record it.
+        await dispatch();
+        while (inFlight.length > 0) await take();
+        failed.push({ line: line.line, portfolio_id: null, error: 'line: too long' });
+        if (resultsOut) await write(resultsOut, `${JSON.stringify({ line: line.line, error: 'line: too long' })}\n`);
+        done++;
+        continue;
+      }
+      chunk.push({ line: line.line, text: line.text });
+      if (chunk.length >= o.chunkSize) await dispatch();
+    }
+    await dispatch();
+    while (inFlight.length > 0) await take();
+  } finally {
+    await pool.close();
+    if (resultsOut) await new Promise<void>((r) => resultsOut.end(() => r()));
+  }
+  if (tty) process.stderr.write(`${progressBar(done, portfolios, started)}\n`);
+  const blocks = securityBlocks(ok, o.net);
+  const fx = fxBlocks(ok);
+  const idPrefix = 'BOOK';
+  if (o.csv) writeFileSync(o.csv, bookCsv(o.net ? securityBlocks(ok, false) : blocks, fx, idPrefix));
+  if (o.fix)
+    writeFileSync(
+      o.fix,
+      bookFix(o.net ? securityBlocks(ok, false) : blocks, fx, {
+        senderCompId: process.env.KEEL_FIX_SENDER_COMP_ID || 'KEEL',
+        targetCompId: process.env.KEEL_FIX_TARGET_COMP_ID || 'BROKER',
+        idPrefix,
+        ...fixTimes(o.runAt ?? '1970-01-01T00:00:00Z'),
+      }),
+    );
+  const result = {
+    summary: summarize(ok, failed, portfolios),
+    exceptions: exceptionList(ok),
+    blocks,
+    fx_blocks: fx,
+  };
+  return { output: JSON.stringify(result, null, o.pretty ? 2 : undefined), failed: failed.length };
+}
+
+export const defaultThreads = () => availableParallelism();
