@@ -39,9 +39,7 @@ export function summarize(
   return {
     portfolios,
     by_status,
-    failed_lines: [...failed]
-      .sort((a, b) => a.line - b.line)
-      .map((f) => ({ line: f.line, error: f.error })),
+    failed_lines: [...failed].sort((a, b) => a.line - b.line).map((f) => ({ line: f.line, error: f.error })),
     totals: {
       base_currency: single ? currencies[0]! : null,
       turnover_base: single ? single.turnover_base : currencies.length === 0 ? '0' : null,
@@ -59,7 +57,13 @@ export function exceptionList(outcomes: Iterable<PortfolioOutcome>): BookExcepti
   const out: BookException[] = [];
   for (const o of outcomes)
     for (const e of o.exceptions)
-      out.push({ portfolio_id: o.portfolio_id, line: o.line, status: o.status, reason: e.reason, detail: e.detail });
+      out.push({
+        portfolio_id: o.portfolio_id,
+        line: o.line,
+        status: o.status,
+        reason: e.reason,
+        detail: e.detail,
+      });
   return out.sort((a, b) => a.line - b.line);
 }
 
@@ -72,7 +76,15 @@ const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  * an instrument whose buys and sells cancel exactly has no block.
  */
 export function securityBlocks(outcomes: Iterable<PortfolioOutcome>, net = false): Block[] {
-  const groups = new Map<string, { instrument_id: string; side: 'BUY' | 'SELL'; total: Dec; allocations: { portfolio_id: string; q: Dec; line: number }[] }>();
+  const groups = new Map<
+    string,
+    {
+      instrument_id: string;
+      side: 'BUY' | 'SELL';
+      total: Dec;
+      allocations: { portfolio_id: string; q: Dec; line: number }[];
+    }
+  >();
   for (const o of outcomes)
     for (const [instrument_id, side, quantity] of o.trades) {
       const key = net ? instrument_id : `${instrument_id}\u0000${side}`;
@@ -91,7 +103,10 @@ export function securityBlocks(outcomes: Iterable<PortfolioOutcome>, net = false
       instrument_id: g.instrument_id,
       side: net ? (flip ? 'SELL' : 'BUY') : g.side,
       quantity: text(flip ? neg(g.total) : g.total),
-      allocations: g.allocations.map((a) => ({ portfolio_id: a.portfolio_id, quantity: text(flip ? neg(a.q) : a.q) })),
+      allocations: g.allocations.map((a) => ({
+        portfolio_id: a.portfolio_id,
+        quantity: text(flip ? neg(a.q) : a.q),
+      })),
     });
   }
   return blocks.sort((a, b) => byText(a.instrument_id, b.instrument_id) || byText(a.side, b.side));
@@ -99,12 +114,26 @@ export function securityBlocks(outcomes: Iterable<PortfolioOutcome>, net = false
 
 /** FX blocks per pair and direction (buy currency, sell currency); amounts in the buy currency. */
 export function fxBlocks(outcomes: Iterable<PortfolioOutcome>): FxBlock[] {
-  const groups = new Map<string, { pair: string; buy: string; sell: string; amount: Dec; sellAmount: Dec; allocations: { portfolio_id: string; amount: Dec; sell: Dec; line: number }[] }>();
+  const groups = new Map<
+    string,
+    {
+      pair: string;
+      buy: string;
+      sell: string;
+      amount: Dec;
+      sellAmount: Dec;
+      allocations: { portfolio_id: string; amount: Dec; sell: Dec; line: number }[];
+    }
+  >();
   for (const o of outcomes)
     for (const [pair, buyCcy, buyAmount, sellCcy, sellAmount] of o.fx) {
       const key = `${buyCcy}/${sellCcy}`;
       let g = groups.get(key);
-      if (!g) groups.set(key, (g = { pair, buy: buyCcy, sell: sellCcy, amount: ZERO, sellAmount: ZERO, allocations: [] }));
+      if (!g)
+        groups.set(
+          key,
+          (g = { pair, buy: buyCcy, sell: sellCcy, amount: ZERO, sellAmount: ZERO, allocations: [] }),
+        );
       const a = dec(buyAmount);
       const s = dec(sellAmount);
       g.amount = addExact(g.amount, a);
@@ -120,7 +149,11 @@ export function fxBlocks(outcomes: Iterable<PortfolioOutcome>): FxBlock[] {
       sell_amount_estimated: text(g.sellAmount),
       allocations: g.allocations
         .sort((a, b) => a.line - b.line)
-        .map((a) => ({ portfolio_id: a.portfolio_id, amount: text(a.amount), sell_amount_estimated: text(a.sell) })),
+        .map((a) => ({
+          portfolio_id: a.portfolio_id,
+          amount: text(a.amount),
+          sell_amount_estimated: text(a.sell),
+        })),
     }))
     .sort((a, b) => byText(a.buy_currency, b.buy_currency) || byText(a.sell_currency, b.sell_currency));
 }

@@ -8,11 +8,7 @@ import type { Market } from '../engine/market.js';
 import type { RebalanceResult, RunStatus } from '../engine/types.js';
 
 export type ExceptionReason =
-  | 'BLOCKED'
-  | 'PENDING_REVIEW'
-  | 'NOT_TRADED_OUTSIDE_TOLERANCE'
-  | 'HIGH_CASH'
-  | 'LOW_CASH';
+  'BLOCKED' | 'PENDING_REVIEW' | 'NOT_TRADED_OUTSIDE_TOLERANCE' | 'HIGH_CASH' | 'LOW_CASH';
 
 /** [instrument_id, side, quantity, notional_base amount] */
 export type TradeTuple = [string, 'BUY' | 'SELL', string, string];
@@ -28,7 +24,13 @@ export interface PortfolioOutcome {
   base_currency: string;
   trades: TradeTuple[];
   fx: FxTuple[];
-  metrics: { total_value: string; buy_base: string; sell_base: string; fx_base: string; cash_weight: string | null };
+  metrics: {
+    total_value: string;
+    buy_base: string;
+    sell_base: string;
+    fx_base: string;
+    cash_weight: string | null;
+  };
   exceptions: { reason: ExceptionReason; detail: string }[];
 }
 
@@ -83,7 +85,14 @@ export function exceptionsOf(result: RebalanceResult): PortfolioOutcome['excepti
 }
 
 /** An FX intent's value in the portfolio's base currency (null when no rate leads there). */
-function fxInBase(market: Market, base: string, buyCcy: string, buy: Dec, sellCcy: string, sell: Dec): Dec | null {
+function fxInBase(
+  market: Market,
+  base: string,
+  buyCcy: string,
+  buy: Dec,
+  sellCcy: string,
+  sell: Dec,
+): Dec | null {
   if (buyCcy === base) return buy;
   if (sellCcy === base) return sell;
   const rate = market.fxRate(buyCcy, base);

@@ -21,7 +21,16 @@ export function bookCsv(blocks: readonly Block[], fxBlocks: readonly FxBlock[], 
   const rows: string[][] = [];
   blocks.forEach((b, i) => {
     for (const a of b.allocations)
-      rows.push([`${idPrefix}-S${i + 1}`, 'SECURITY', b.instrument_id, b.side, b.quantity, '', a.portfolio_id, a.quantity]);
+      rows.push([
+        `${idPrefix}-S${i + 1}`,
+        'SECURITY',
+        b.instrument_id,
+        b.side,
+        b.quantity,
+        '',
+        a.portfolio_id,
+        a.quantity,
+      ]);
   });
   fxBlocks.forEach((b, i) => {
     for (const a of b.allocations)

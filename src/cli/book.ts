@@ -55,7 +55,10 @@ export async function runBook(o: BookCliOptions): Promise<{ output: string; fail
   const shared = first.value.tooLong ? null : parseShared(first.value.text);
   if (!shared || !shared.ok)
     throw new BookInputError({
-      detail: (shared?.ok === false ? shared.errors : []).map((e) => ({ ...e, loc: [`line ${first.value.line}`, ...e.loc] })),
+      detail: (shared?.ok === false ? shared.errors : []).map((e) => ({
+        ...e,
+        loc: [`line ${first.value.line}`, ...e.loc],
+      })),
     });
   const sharedText = first.value.text;
   const pool = new EnginePool({ threads: o.threads });
@@ -106,7 +109,8 @@ export async function runBook(o: BookCliOptions): Promise<{ output: string; fail
         await dispatch();
         while (inFlight.length > 0) await take();
         failed.push({ line: line.line, portfolio_id: null, error: 'line: too long' });
-        if (resultsOut) await write(resultsOut, `${JSON.stringify({ line: line.line, error: 'line: too long' })}\n`);
+        if (resultsOut)
+          await write(resultsOut, `${JSON.stringify({ line: line.line, error: 'line: too long' })}\n`);
         done++;
         continue;
       }

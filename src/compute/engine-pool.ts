@@ -164,10 +164,7 @@ export class EnginePool {
     try {
       return (await pool.run(input(), { name })) as string;
     } catch (error) {
-      if (
-        pool.queueSize >= MAX_QUEUED_TASKS ||
-        /queue is at limit/i.test(String((error as Error)?.message))
-      )
+      if (pool.queueSize >= MAX_QUEUED_TASKS || /queue is at limit/i.test(String((error as Error)?.message)))
         throw new EngineBusyError('every engine thread is busy and the queue is full');
       throw error;
     }

@@ -153,7 +153,12 @@ export function bookChunk(task: BookChunkTask): BookChunkOutput {
     }
     const parsed = validate(simulateRequestSchema, body.body);
     if (!parsed.ok) {
-      outcomes.push({ ok: false, line, portfolio_id: body.portfolioId || null, error: errorText(parsed.errors) });
+      outcomes.push({
+        ok: false,
+        line,
+        portfolio_id: body.portfolioId || null,
+        error: errorText(parsed.errors),
+      });
       results.push(null);
       continue;
     }
@@ -164,7 +169,12 @@ export function bookChunk(task: BookChunkTask): BookChunkOutput {
       results.push(task.results ? resultJsonText(result) : null);
     } catch (error) {
       const name = error instanceof Error ? error.constructor.name : 'Error';
-      outcomes.push({ ok: false, line, portfolio_id: body.portfolioId || null, error: `engine error (${name})` });
+      outcomes.push({
+        ok: false,
+        line,
+        portfolio_id: body.portfolioId || null,
+        error: `engine error (${name})`,
+      });
       results.push(null);
     }
   }

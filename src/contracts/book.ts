@@ -63,13 +63,22 @@ export const BOOK_STATUSES = ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCE
 export type BookStatus = (typeof BOOK_STATUSES)[number];
 
 const text = (description: string, example: string) => z.string().meta({ description, examples: [example] });
-const int = (description: string, example: number) => z.number().int().meta({ description, examples: [example] });
-const status = z.enum(['READY', 'PENDING_REVIEW', 'BLOCKED']).meta({ description: 'The portfolio’s run status.' });
+const int = (description: string, example: number) =>
+  z
+    .number()
+    .int()
+    .meta({ description, examples: [example] });
+const status = z
+  .enum(['READY', 'PENDING_REVIEW', 'BLOCKED'])
+  .meta({ description: 'The portfolio’s run status.' });
 
 export const failedLineSchema = z
   .object({
     line: int('Line number in the submitted body (1-based; line 1 is the shared part).', 7),
-    error: text('Why the line was not run: field and message.', 'portfolio_snapshot.base_currency: Field required'),
+    error: text(
+      'Why the line was not run: field and message.',
+      'portfolio_snapshot.base_currency: Field required',
+    ),
   })
   .meta({ id: 'BookFailedLine', description: 'A portfolio line that could not be run.' });
 
@@ -92,8 +101,14 @@ const sums = z
 
 export const bookTotalsSchema = z
   .object({
-    base_currency: text('The base currency of every portfolio; null when the book mixes base currencies.', 'USD').nullable(),
-    turnover_base: text('Buys plus sells in base currency (null when base currencies are mixed).', '812345.10').nullable(),
+    base_currency: text(
+      'The base currency of every portfolio; null when the book mixes base currencies.',
+      'USD',
+    ).nullable(),
+    turnover_base: text(
+      'Buys plus sells in base currency (null when base currencies are mixed).',
+      '812345.10',
+    ).nullable(),
     buy_base: text('Security buys in base currency (null when mixed).', '406172.55').nullable(),
     sell_base: text('Security sells in base currency (null when mixed).', '406172.55').nullable(),
     fx_base: text('FX spot amounts in base currency (null when mixed).', '120000.00').nullable(),
@@ -171,7 +186,10 @@ export const bookAcceptedSchema = z
 export const bookPageSchema = z
   .object({
     items: z.array(bookSchema).meta({ description: 'Books, newest first.' }),
-    next_cursor: text('Pass as `cursor` for the next page; null on the last.', 'bk_1a2b3c4d5e6f7a8b').nullable(),
+    next_cursor: text(
+      'Pass as `cursor` for the next page; null on the last.',
+      'bk_1a2b3c4d5e6f7a8b',
+    ).nullable(),
   })
   .meta({ id: 'BookPage', description: 'A page of books, newest first.' });
 
@@ -234,7 +252,9 @@ export const fxBlockSchema = z
 
 export const bookBlocksSchema = z
   .object({
-    net: z.boolean().meta({ description: 'Whether security blocks are netted per instrument.', examples: [false] }),
+    net: z
+      .boolean()
+      .meta({ description: 'Whether security blocks are netted per instrument.', examples: [false] }),
     blocks: z.array(blockSchema).meta({ description: 'Security blocks, by instrument then side.' }),
     fx_blocks: z.array(fxBlockSchema).meta({ description: 'FX blocks, by buy then sell currency.' }),
   })

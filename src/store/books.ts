@@ -43,7 +43,13 @@ export interface ResultRow {
 
 export async function createBook(
   q: Queryable,
-  book: { book_id: string; tenant_id: string; created_at: Date; created_by: string | null; shared_json: string },
+  book: {
+    book_id: string;
+    tenant_id: string;
+    created_at: Date;
+    created_by: string | null;
+    shared_json: string;
+  },
 ): Promise<void> {
   await q.query(
     `INSERT INTO rebalance_books (book_id, tenant_id, status, created_at, created_by, shared_json)
@@ -100,7 +106,12 @@ export async function queueBook(
     await q.query(
       `INSERT INTO rebalance_book_chunks (book_id, chunk_no, first_line, last_line, status)
        SELECT $1, c, f, l, 'PENDING' FROM unnest($2::int[], $3::int[], $4::int[]) AS x(c, f, l)`,
-      [bookId, o.chunks.map((c) => c.chunk_no), o.chunks.map((c) => c.first_line), o.chunks.map((c) => c.last_line)],
+      [
+        bookId,
+        o.chunks.map((c) => c.chunk_no),
+        o.chunks.map((c) => c.first_line),
+        o.chunks.map((c) => c.last_line),
+      ],
     );
 }
 
@@ -174,7 +185,11 @@ export async function findChunk(q: Queryable, bookId: string, chunkNo: number): 
   return rows[0] ?? null;
 }
 
-export async function chunkLines(q: Queryable, bookId: string, chunk: ChunkRow): Promise<{ line: number; text: string }[]> {
+export async function chunkLines(
+  q: Queryable,
+  bookId: string,
+  chunk: ChunkRow,
+): Promise<{ line: number; text: string }[]> {
   const rows = await q.query<{ line_no: number; line_json: string }>(
     `SELECT line_no, line_json FROM rebalance_book_lines WHERE book_id = $1 AND line_no BETWEEN $2 AND $3 ORDER BY line_no`,
     [bookId, chunk.first_line, chunk.last_line],
@@ -188,10 +203,10 @@ export async function startChunk(q: Queryable, bookId: string, chunkNo: number, 
     `UPDATE rebalance_books SET status = 'RUNNING', started_at = COALESCE(started_at, $2) WHERE book_id = $1 AND status = 'QUEUED'`,
     [bookId, now],
   );
-  await q.query('UPDATE rebalance_book_chunks SET attempts = attempts + 1 WHERE book_id = $1 AND chunk_no = $2', [
-    bookId,
-    chunkNo,
-  ]);
+  await q.query(
+    'UPDATE rebalance_book_chunks SET attempts = attempts + 1 WHERE book_id = $1 AND chunk_no = $2',
+    [bookId, chunkNo],
+  );
 }
 
 export type ChunkCommit = 'recorded' | 'finished' | 'already-done' | 'book-closed';
@@ -214,18 +229,22 @@ export async function commitChunk(
     [bookId, chunkNo],
   );
   if (chunk[0]?.status !== 'PENDING') return 'already-done';
-  const book = await tx.query<{ status: string; chunks_total: number; chunks_done: number; portfolios_total: number }>(
+  const book = await tx.query<{
+    status: string;
+    chunks_total: number;
+    chunks_done: number;
+    portfolios_total: number;
+  }>(
     'SELECT status, chunks_total, chunks_done, portfolios_total FROM rebalance_books WHERE book_id = $1 FOR UPDATE',
     [bookId],
   );
   const b = book[0];
   if (!b || (b.status !== 'QUEUED' && b.status !== 'RUNNING')) return 'book-closed';
   await insertResults(tx, bookId, rows);
-  await tx.query(`UPDATE rebalance_book_chunks SET status = 'DONE', done_at = $3 WHERE book_id = $1 AND chunk_no = $2`, [
-    bookId,
-    chunkNo,
-    now,
-  ]);
+  await tx.query(
+    `UPDATE rebalance_book_chunks SET status = 'DONE', done_at = $3 WHERE book_id = $1 AND chunk_no = $2`,
+    [bookId, chunkNo, now],
+  );
   const count = (s: string) => rows.filter((r) => r.status === s).length;
   const last = b.chunks_done + 1 === b.chunks_total;
   const summary = last ? finish(await resultRows(tx, bookId), b.portfolios_total) : null;
@@ -253,7 +272,12 @@ export async function commitChunk(
 }
 
 /** A book with no chunk to run (every line failed at submission) is finished at once. */
-export async function finishEmptyBook(q: Queryable, bookId: string, now: Date, summary: string): Promise<void> {
+export async function finishEmptyBook(
+  q: Queryable,
+  bookId: string,
+  now: Date,
+  summary: string,
+): Promise<void> {
   await q.query(
     `UPDATE rebalance_books SET status = 'SUCCEEDED', started_at = $2, finished_at = $2, summary_json = $3 WHERE book_id = $1`,
     [bookId, now, summary],

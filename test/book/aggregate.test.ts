@@ -13,7 +13,12 @@ import { portfolioBody } from '../../src/book/request.js';
 import { dec, eq, sum } from '../../src/contracts/decimal.js';
 import { prng } from '../../src/tools/generate-request.js';
 
-function outcome(line: number, id: string, trades: TradeTuple[], extra: Partial<PortfolioOutcome> = {}): PortfolioOutcome {
+function outcome(
+  line: number,
+  id: string,
+  trades: TradeTuple[],
+  extra: Partial<PortfolioOutcome> = {},
+): PortfolioOutcome {
   return {
     line,
     portfolio_id: id,
@@ -53,9 +58,24 @@ describe('block orders', () => {
           { portfolio_id: 'B', quantity: '100' },
         ],
       },
-      { instrument_id: 'EQ_1', side: 'SELL', quantity: '100', allocations: [{ portfolio_id: 'C', quantity: '100' }] },
-      { instrument_id: 'EQ_2', side: 'BUY', quantity: '10.5', allocations: [{ portfolio_id: 'C', quantity: '10.5' }] },
-      { instrument_id: 'EQ_2', side: 'SELL', quantity: '10.5', allocations: [{ portfolio_id: 'A', quantity: '10.5' }] },
+      {
+        instrument_id: 'EQ_1',
+        side: 'SELL',
+        quantity: '100',
+        allocations: [{ portfolio_id: 'C', quantity: '100' }],
+      },
+      {
+        instrument_id: 'EQ_2',
+        side: 'BUY',
+        quantity: '10.5',
+        allocations: [{ portfolio_id: 'C', quantity: '10.5' }],
+      },
+      {
+        instrument_id: 'EQ_2',
+        side: 'SELL',
+        quantity: '10.5',
+        allocations: [{ portfolio_id: 'A', quantity: '10.5' }],
+      },
     ]);
   });
 
@@ -89,7 +109,12 @@ describe('block orders', () => {
   it('aggregates FX per pair and direction', () => {
     const book = [
       outcome(2, 'A', [], { fx: [['EUR/USD', 'EUR', '100.10', 'USD', '108.6085']] }),
-      outcome(3, 'B', [], { fx: [['EUR/USD', 'EUR', '0.90', 'USD', '0.9765'], ['USD/SGD', 'SGD', '5', 'USD', '3.7']] }),
+      outcome(3, 'B', [], {
+        fx: [
+          ['EUR/USD', 'EUR', '0.90', 'USD', '0.9765'],
+          ['USD/SGD', 'SGD', '5', 'USD', '3.7'],
+        ],
+      }),
       outcome(4, 'C', [], { fx: [['EUR/USD', 'USD', '10', 'EUR', '9.2']] }),
     ];
     const blocks = fxBlocks(book);
@@ -114,7 +139,12 @@ describe('block orders', () => {
         for (let k = 0; k < Math.floor(rand() * 6); k++) {
           const digits = Math.floor(rand() * 4);
           const q = (rand() * 10 ** (2 + Math.floor(rand() * 8))).toFixed(digits);
-          trades.push([`I${Math.floor(rand() * 5)}`, rand() < 0.5 ? 'BUY' : 'SELL', q === '0' ? '1' : q, '1']);
+          trades.push([
+            `I${Math.floor(rand() * 5)}`,
+            rand() < 0.5 ? 'BUY' : 'SELL',
+            q === '0' ? '1' : q,
+            '1',
+          ]);
         }
         book.push(outcome(p + 2, `P${p}`, trades));
       }
@@ -134,16 +164,22 @@ describe('block orders', () => {
 describe('summary and exceptions', () => {
   it('counts, totals per base currency and failed lines in line order', () => {
     const book = [
-      outcome(2, 'A', [], { metrics: { total_value: '1', buy_base: '10.5', sell_base: '2', fx_base: '1', cash_weight: null } }),
+      outcome(2, 'A', [], {
+        metrics: { total_value: '1', buy_base: '10.5', sell_base: '2', fx_base: '1', cash_weight: null },
+      }),
       outcome(4, 'B', [['X', 'BUY', '1', '1']], {
         status: 'BLOCKED',
         metrics: { total_value: '1', buy_base: '0.5', sell_base: '0', fx_base: '0', cash_weight: null },
       }),
     ];
-    const summary = summarize(book, [
-      { line: 5, portfolio_id: null, error: 'e5' },
-      { line: 3, portfolio_id: 'Z', error: 'e3' },
-    ], 4);
+    const summary = summarize(
+      book,
+      [
+        { line: 5, portfolio_id: null, error: 'e5' },
+        { line: 3, portfolio_id: 'Z', error: 'e3' },
+      ],
+      4,
+    );
     expect(summary).toEqual({
       portfolios: 4,
       by_status: { READY: 1, PENDING_REVIEW: 0, BLOCKED: 1 },
@@ -169,7 +205,13 @@ describe('summary and exceptions', () => {
 
   it('lists every exception with its portfolio and line, in input order', () => {
     const book = [
-      outcome(3, 'B', [], { status: 'PENDING_REVIEW', exceptions: [{ reason: 'PENDING_REVIEW', detail: 'd' }, { reason: 'HIGH_CASH', detail: 'c' }] }),
+      outcome(3, 'B', [], {
+        status: 'PENDING_REVIEW',
+        exceptions: [
+          { reason: 'PENDING_REVIEW', detail: 'd' },
+          { reason: 'HIGH_CASH', detail: 'c' },
+        ],
+      }),
       outcome(2, 'A', [], { status: 'BLOCKED', exceptions: [{ reason: 'BLOCKED', detail: 'x' }] }),
     ];
     expect(exceptionList(book)).toEqual([
@@ -181,20 +223,36 @@ describe('summary and exceptions', () => {
 });
 
 describe('portfolio bodies', () => {
-  const shared = { market_data_snapshot: { prices: [] }, shelf_entries: [], models: { m: { targets: [] } }, options: { a: 1, b: 2 } };
+  const shared = {
+    market_data_snapshot: { prices: [] },
+    shelf_entries: [],
+    models: { m: { targets: [] } },
+    options: { a: 1, b: 2 },
+  };
   it('merges options key by key, per-portfolio over shared', () => {
-    const body = portfolioBody(shared, { portfolio_snapshot: { portfolio_id: 'p' }, model_id: 'm', options: { b: 3 } });
+    const body = portfolioBody(shared, {
+      portfolio_snapshot: { portfolio_id: 'p' },
+      model_id: 'm',
+      options: { b: 3 },
+    });
     expect(body.ok && body.body.options).toEqual({ a: 1, b: 3 });
     expect(body.ok && body.body.model_portfolio).toEqual({ targets: [] });
   });
   it('names what is wrong with a line', () => {
-    expect(portfolioBody(shared, [])).toMatchObject({ ok: false, error: 'line: Input should be a JSON object' });
-    expect(portfolioBody(shared, { portfolio_snapshot: { portfolio_id: 'p' }, model_id: 'zz' })).toMatchObject({
+    expect(portfolioBody(shared, [])).toMatchObject({
+      ok: false,
+      error: 'line: Input should be a JSON object',
+    });
+    expect(
+      portfolioBody(shared, { portfolio_snapshot: { portfolio_id: 'p' }, model_id: 'zz' }),
+    ).toMatchObject({
       ok: false,
       portfolioId: 'p',
       error: "model_id: unknown model 'zz'",
     });
-    expect(portfolioBody(shared, { portfolio_snapshot: { portfolio_id: 'p' }, model_id: 'm', extra: 1 })).toMatchObject({
+    expect(
+      portfolioBody(shared, { portfolio_snapshot: { portfolio_id: 'p' }, model_id: 'm', extra: 1 }),
+    ).toMatchObject({
       ok: false,
       error: 'extra: Extra inputs are not permitted',
     });
@@ -238,21 +296,26 @@ describe('FIX 4.4 writer', () => {
       expect(fields.at(-1)).toEqual([10, checksum(m.slice(0, trailer))]);
     }
     const order = new Map(parseFix(messages[0]!));
-    expect([order.get(35), order.get(11), order.get(55), order.get(54), order.get(38), order.get(52)]).toEqual([
-      'D',
-      'bk_1-S1',
-      'EQ_1',
-      '1',
-      '150',
-      '20261201-07:00:00.000',
-    ]);
+    expect([
+      order.get(35),
+      order.get(11),
+      order.get(55),
+      order.get(54),
+      order.get(38),
+      order.get(52),
+    ]).toEqual(['D', 'bk_1-S1', 'EQ_1', '1', '150', '20261201-07:00:00.000']);
     const alloc = parseFix(messages[1]!);
     expect(alloc.filter(([t]) => t === 79 || t === 80).map(([, v]) => v)).toEqual(['A', '50', 'B', '100']);
     expect(new Map(alloc).get(78)).toBe('2');
   });
 
   it('refuses a value holding the delimiter', () => {
-    expect(() => fixMessage([[35, 'D'], [55, `X${SOH}Y`]])).toThrow(/control character/);
+    expect(() =>
+      fixMessage([
+        [35, 'D'],
+        [55, `X${SOH}Y`],
+      ]),
+    ).toThrow(/control character/);
   });
 });
 
@@ -271,7 +334,13 @@ describe('CSV writer', () => {
 describe('JSON Lines splitter', () => {
   async function collect(chunks: string[], max?: number) {
     const out = [];
-    for await (const l of jsonLines((async function* () { yield* chunks.map((c) => Buffer.from(c)); })(), max)) out.push(l);
+    for await (const l of jsonLines(
+      (async function* () {
+        yield* chunks.map((c) => Buffer.from(c));
+      })(),
+      max,
+    ))
+      out.push(l);
     return out;
   }
   it('cuts lines across chunks, numbers them, skips blanks and handles CRLF', async () => {

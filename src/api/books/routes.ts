@@ -44,33 +44,34 @@ const listQuery = z.object({
 const blocksQuery = z.object({
   net: boolean()
     .default(false)
-    .meta({ description: 'Net buys and sells per instrument (default: gross, per side).', examples: [false] }),
+    .meta({ description: 'Net buys and sells per instrument (default: gross, per side).', examples: [true] }),
 });
 
-const bookLineDoc = z
-  .union([bookSharedLineSchema, bookPortfolioLineSchema])
-  .meta({
-    id: 'BookLine',
-    description:
-      'One line of a book body (JSON Lines): line 1 a BookSharedLine, every further line a BookPortfolioLine.',
-    examples: [
-      {
-        market_data_snapshot: { prices: [{ instrument_id: 'EQ_1', price: '100', currency: 'USD' }], fx_rates: [] },
-        shelf_entries: [{ instrument_id: 'EQ_1', status: 'APPROVED' }],
-        models: { balanced: { targets: [{ instrument_id: 'EQ_1', weight: '0.95' }] } },
-        options: { cash_band_max_weight: '0.10' },
+const bookLineDoc = z.union([bookSharedLineSchema, bookPortfolioLineSchema]).meta({
+  id: 'BookLine',
+  description:
+    'One line of a book body (JSON Lines): line 1 a BookSharedLine, every further line a BookPortfolioLine.',
+  examples: [
+    {
+      market_data_snapshot: {
+        prices: [{ instrument_id: 'EQ_1', price: '100', currency: 'USD' }],
+        fx_rates: [],
       },
-      {
-        portfolio_snapshot: {
-          portfolio_id: 'pf_1',
-          base_currency: 'USD',
-          positions: [],
-          cash_balances: [{ currency: 'USD', amount: '100000' }],
-        },
-        model_id: 'balanced',
+      shelf_entries: [{ instrument_id: 'EQ_1', status: 'APPROVED' }],
+      models: { balanced: { targets: [{ instrument_id: 'EQ_1', weight: '0.95' }] } },
+      options: { cash_band_max_weight: '0.10' },
+    },
+    {
+      portfolio_snapshot: {
+        portfolio_id: 'pf_1',
+        base_currency: 'USD',
+        positions: [],
+        cash_balances: [{ currency: 'USD', amount: '100000' }],
       },
-    ],
-  });
+      model_id: 'balanced',
+    },
+  ],
+});
 
 const notFound = { description: 'BOOK_NOT_FOUND.', schema: errorBody };
 const notFinished = { description: 'BOOK_NOT_FINISHED: the book has not SUCCEEDED.', schema: errorBody };
@@ -79,7 +80,8 @@ export function bookRoutes(app: FastifyInstance, books: BookService, env: Env): 
   // The body is handed to the route as the raw stream: the service reads it line by line.
   app.addContentTypeParser(BOOK_CONTENT_TYPES, (_request, payload, done) => done(null, payload));
 
-  const load = async (tenant: string, id: string) => found(await findBook(books.db, tenant, id), 'BOOK_NOT_FOUND');
+  const load = async (tenant: string, id: string) =>
+    found(await findBook(books.db, tenant, id), 'BOOK_NOT_FOUND');
   const finished = (book: BookRow) => {
     if (book.status !== 'SUCCEEDED') throw conflict('BOOK_NOT_FINISHED');
     return book;
@@ -113,10 +115,22 @@ export function bookRoutes(app: FastifyInstance, books: BookService, env: Env): 
           },
         },
       },
-      200: { description: 'Idempotent replay: the book this key created from the same body.', schema: bookAcceptedSchema },
-      409: { description: 'IDEMPOTENCY_KEY_CONFLICT: the key was used with another body.', schema: errorBody },
-      415: { description: 'UNSUPPORTED_MEDIA_TYPE: send application/x-ndjson or application/jsonl.', schema: errorBody },
-      422: { description: 'Invalid headers or shared line (field list), or no portfolio line.', schema: validationOrDomainErrorBody },
+      200: {
+        description: 'Idempotent replay: the book this key created from the same body.',
+        schema: bookAcceptedSchema,
+      },
+      409: {
+        description: 'IDEMPOTENCY_KEY_CONFLICT: the key was used with another body.',
+        schema: errorBody,
+      },
+      415: {
+        description: 'UNSUPPORTED_MEDIA_TYPE: send application/x-ndjson or application/jsonl.',
+        schema: errorBody,
+      },
+      422: {
+        description: 'Invalid headers or shared line (field list), or no portfolio line.',
+        schema: validationOrDomainErrorBody,
+      },
     },
     handler: async ({ request, reply, headers }) => {
       const body = request.body as unknown;
@@ -175,7 +189,8 @@ export function bookRoutes(app: FastifyInstance, books: BookService, env: Env): 
       'or with cash above or below the cash band; in input order. Partial while the book runs.',
     params,
     responses: { 200: { description: 'The exceptions.', schema: bookExceptionsSchema }, 404: notFound },
-    handler: async ({ request, params: p }) => books.exceptions((await load(tenantOf(request), p.book_id)).book_id),
+    handler: async ({ request, params: p }) =>
+      books.exceptions((await load(tenantOf(request), p.book_id)).book_id),
   });
 
   route(app, {
@@ -189,7 +204,11 @@ export function bookRoutes(app: FastifyInstance, books: BookService, env: Env): 
       'pair and direction; every block is the exact sum of its allocations.',
     params,
     query: blocksQuery,
-    responses: { 200: { description: 'The blocks.', schema: bookBlocksSchema }, 404: notFound, 409: notFinished },
+    responses: {
+      200: { description: 'The blocks.', schema: bookBlocksSchema },
+      404: notFound,
+      409: notFinished,
+    },
     handler: async ({ request, params: p, query }) =>
       books.blocks(finished(await load(tenantOf(request), p.book_id)).book_id, query.net),
   });
@@ -279,7 +298,10 @@ export function bookRoutes(app: FastifyInstance, books: BookService, env: Env): 
     responses: {
       200: {
         description: 'JSON Lines.',
-        media: { contentType: 'application/x-ndjson', example: '{"rebalance_run_id":"rr_…","status":"READY",…}\n' },
+        media: {
+          contentType: 'application/x-ndjson',
+          example: '{"rebalance_run_id":"rr_…","status":"READY",…}\n',
+        },
       },
       404: notFound,
       409: notFinished,

@@ -14,7 +14,7 @@ import type { EnginePool } from '../../compute/engine-pool.js';
 import { exceptionList, fxBlocks, securityBlocks, summarize } from '../../book/aggregate.js';
 import type { FailedOutcome, LineOutcome, PortfolioOutcome } from '../../book/compact.js';
 import { jsonLines } from '../../book/lines.js';
-import { errorText, parseShared, portfolioBodyFromText } from '../../book/request.js';
+import { parseShared, portfolioBodyFromText } from '../../book/request.js';
 import type { Database } from '../../store/database.js';
 import type { JobAttempt, JobQueue } from '../../store/queue.js';
 import {
@@ -25,6 +25,7 @@ import {
   createBook,
   deleteBook,
   failBook,
+  failedRows,
   findBook,
   findBookByKey,
   findChunk,
@@ -152,16 +153,21 @@ export class BookService {
     const lines = jsonLines(hashed, this.maxLineBytes);
     const first = await lines.next();
     if (first.done)
-      throw invalid([{ type: 'missing', loc: ['body'], msg: 'A book needs the shared line and at least one portfolio line', input: null }]);
+      throw invalid([
+        {
+          type: 'missing',
+          loc: ['body'],
+          msg: 'A book needs the shared line and at least one portfolio line',
+          input: null,
+        },
+      ]);
     const sharedLine = first.value;
     const shared = sharedLine.tooLong ? null : parseShared(sharedLine.text);
     if (!shared || !shared.ok) {
       const errors: FieldError[] = shared
         ? shared.errors
         : [{ type: 'too_long', loc: [], msg: `Line longer than ${this.maxLineBytes} bytes`, input: null }];
-      throw invalid(
-        errors.map((e) => ({ ...e, loc: ['body', `line ${sharedLine.line}`, ...e.loc] })),
-      );
+      throw invalid(errors.map((e) => ({ ...e, loc: ['body', `line ${sharedLine.line}`, ...e.loc] })));
     }
     const existing = idempotencyKey ? await findBookByKey(this.db, tenant, idempotencyKey) : null;
     if (existing) {
@@ -187,11 +193,19 @@ export class BookService {
       const flush = async () => {
         if (pending.length === 0) return;
         await insertLines(this.db, bookId, pending);
-        chunks.push({ chunk_no: chunks.length, first_line: pending[0]!.line, last_line: pending[pending.length - 1]!.line });
+        chunks.push({
+          chunk_no: chunks.length,
+          first_line: pending[0]!.line,
+          last_line: pending[pending.length - 1]!.line,
+        });
         pending = [];
       };
       const flushFailures = async () => {
-        await insertResults(this.db, bookId, failures.splice(0).map((f) => rowOf({ ok: false, ...f })));
+        await insertResults(
+          this.db,
+          bookId,
+          failures.splice(0).map((f) => rowOf({ ok: false, ...f })),
+        );
       };
       let failedCount = 0;
       for await (const line of lines) {
@@ -211,7 +225,14 @@ export class BookService {
       await flush();
       await flushFailures();
       if (portfolios === 0)
-        throw invalid([{ type: 'missing', loc: ['body', 'line 2'], msg: 'A book needs at least one portfolio line', input: null }]);
+        throw invalid([
+          {
+            type: 'missing',
+            loc: ['body', 'line 2'],
+            msg: 'A book needs at least one portfolio line',
+            input: null,
+          },
+        ]);
       const bodyHash = `sha256:${hash.digest('hex')}`;
       try {
         await this.db.transaction(async (tx) => {
@@ -227,7 +248,11 @@ export class BookService {
             return;
           }
           for (const c of chunks)
-            await this.queue!.enqueue(tx, BOOK_QUEUE, { tenant, book_id: bookId, chunk_no: c.chunk_no } satisfies BookJob);
+            await this.queue!.enqueue(tx, BOOK_QUEUE, {
+              tenant,
+              book_id: bookId,
+              chunk_no: c.chunk_no,
+            } satisfies BookJob);
         });
       } catch (error) {
         if (!idempotencyKey || !isUniqueViolation(error)) throw error;
@@ -238,7 +263,10 @@ export class BookService {
         return { book: winner, created: false };
       }
       this.queue.wake(BOOK_QUEUE);
-      this.log.info({ book_id: bookId, portfolios, chunks: chunks.length, failed: failedCount }, 'book queued');
+      this.log.info(
+        { book_id: bookId, portfolios, chunks: chunks.length, failed: failedCount },
+        'book queued',
+      );
       return { book: (await findBook(this.db, tenant, bookId))!, created: true };
     } catch (error) {
       await deleteBook(this.db, bookId).catch(() => undefined);
@@ -263,7 +291,10 @@ export class BookService {
       if (outcome === 'finished') this.log.info({ book_id: job.book_id }, 'book finished');
     } catch (error) {
       const final = !attempt || attempt.retryCount >= attempt.retryLimit;
-      this.log.error({ err: error, book_id: job.book_id, chunk_no: job.chunk_no, final }, 'book chunk failed');
+      this.log.error(
+        { err: error, book_id: job.book_id, chunk_no: job.chunk_no, final },
+        'book chunk failed',
+      );
       if (final) {
         const code = error instanceof Error ? error.constructor.name : 'Error';
         await failBook(
@@ -305,35 +336,33 @@ export class BookService {
    */
   async *results(book: BookRow): AsyncGenerator<string> {
     const shared = (await sharedJson(this.db, book.book_id))!;
-    const failed = new Map<number, string>();
-    for (const row of await this.db.query<ResultRow>(
-      `SELECT line_no, portfolio_id, status, request_hash, outcome_json FROM rebalance_book_results WHERE book_id = $1 AND status = 'FAILED'`,
-      [book.book_id],
-    ))
-      failed.set(row.line_no, (JSON.parse(row.outcome_json) as { error: string }).error);
-    const chunks = await bookChunks(this.db, book.book_id);
+    // Lines refused at submission are not in any chunk: merged back in by line number.
+    const failed = (await failedRows(this.db, book.book_id))
+      .map((r) => ({ line: r.line_no, error: (JSON.parse(r.outcome_json) as { error: string }).error }))
+      .filter((f) => f.error !== undefined);
     const failure = (line: number, error: string) => JSON.stringify({ line, error });
-    let next = 2;
-    const failedUpTo = function* (limit: number) {
-      for (const line of [...failed.keys()].filter((l) => l >= next && l < limit).sort((a, b) => a - b))
-        yield failure(line, failed.get(line)!);
+    let next = 0;
+    const before = function* (line: number) {
+      while (next < failed.length && failed[next]!.line < line) {
+        const f = failed[next++]!;
+        yield failure(f.line, f.error);
+      }
     };
-    for (const chunk of chunks) {
-      yield* failedUpTo(chunk.first_line);
+    const chunked = new Set<number>();
+    for (const chunk of await bookChunks(this.db, book.book_id)) {
       const lines = await chunkLines(this.db, book.book_id, chunk);
+      for (const l of lines) chunked.add(l.line);
       const { outcomes, results } = await this.engine.bookChunk({ shared, lines, results: true });
       for (let i = 0; i < outcomes.length; i++) {
         const o = outcomes[i]!;
+        for (const f of before(o.line)) if (!chunked.has(JSON.parse(f).line as number)) yield f;
         yield o.ok ? results![i]! : failure(o.line, o.error);
       }
-      next = chunk.last_line + 1;
     }
-    yield* failedUpTo(Number.MAX_SAFE_INTEGER);
+    for (const f of before(Number.MAX_SAFE_INTEGER)) if (!chunked.has(JSON.parse(f).line as number)) yield f;
   }
 
   summaryOf(book: BookRow): BookSummary | null {
     return book.summary_json ? (JSON.parse(book.summary_json) as BookSummary) : null;
   }
 }
-
-export { errorText };

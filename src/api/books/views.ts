@@ -24,7 +24,9 @@ export function bookView(book: BookRow, now: Date) {
   const rate = started === null || done === 0 ? null : Math.round((done / elapsed) * 10) / 10;
   const running = book.status === 'QUEUED' || book.status === 'RUNNING';
   const eta =
-    running && rate !== null && rate > 0 ? Math.round(((book.portfolios_total - done) / rate) * 10) / 10 : null;
+    running && rate !== null && rate > 0
+      ? Math.round(((book.portfolios_total - done) / rate) * 10) / 10
+      : null;
   return {
     book_id: book.book_id,
     status: book.status as 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED',
