@@ -11,7 +11,7 @@ export interface Line {
 }
 
 export async function* jsonLines(
-  source: AsyncIterable<Buffer | string>,
+  source: AsyncIterable<Buffer | string> | Iterable<Buffer | string>,
   maxLineBytes = 16 * 1024 * 1024,
 ): AsyncGenerator<Line> {
   let parts: Buffer[] = [];

@@ -101,13 +101,19 @@ export class JobQueue {
         await this.boss.updateQueue(name, { ...existing, expireInSeconds });
       return;
     }
-    await this.boss.createQueue(name, {
-      name,
-      retryLimit: this.config.retryLimit,
-      retryDelay: this.config.retryDelaySeconds,
-      retryBackoff: true,
-      expireInSeconds,
-    });
+    try {
+      await this.boss.createQueue(name, {
+        name,
+        retryLimit: this.config.retryLimit,
+        retryDelay: this.config.retryDelaySeconds,
+        retryBackoff: true,
+        expireInSeconds,
+      });
+    } catch (error) {
+      // Processes starting together on a fresh database race to create the queue (its DDL can
+      // deadlock): the loser is fine once the winner's queue exists.
+      if (!(await this.boss.getQueue(name))) throw error;
+    }
   }
 
   /**

@@ -140,7 +140,7 @@ export class BookService {
     tenant: string,
     actor: string | null,
     idempotencyKey: string | undefined,
-    body: AsyncIterable<Buffer | string>,
+    body: AsyncIterable<Buffer | string> | Iterable<Buffer | string>,
   ): Promise<{ book: BookRow; created: boolean }> {
     if (!this.queue) throw new HttpError(503, 'BOOK_QUEUE_UNAVAILABLE', { 'Retry-After': '5' });
     const hash = createHash('sha256');
@@ -288,7 +288,10 @@ export class BookService {
       const outcome = await this.db.transaction((tx) =>
         commitChunk(tx, job.book_id, job.chunk_no, outcomes.map(rowOf), this.clock(), summaryJson),
       );
-      if (outcome === 'finished') this.log.info({ book_id: job.book_id }, 'book finished');
+      this.log.info(
+        { book_id: job.book_id, chunk_no: job.chunk_no, outcome, portfolios: lines.length },
+        'book chunk',
+      );
     } catch (error) {
       const final = !attempt || attempt.retryCount >= attempt.retryLimit;
       this.log.error(
