@@ -4,7 +4,12 @@
  * the calling thread or in a pool worker (engine-worker.ts), so both give byte-identical output.
  */
 import { analyzeRequestSchema, type AnalyzeRequest } from '../contracts/dpm-analyze.js';
-import { simulateRequestSchema, type SimulateRequest } from '../contracts/dpm-request.js';
+import {
+  engineOptionsSchema,
+  portfolioSnapshotSchema,
+  simulateRequestSchema,
+  type SimulateRequest,
+} from '../contracts/dpm-request.js';
 import { proposalRequestSchema, type ProposalRequest } from '../contracts/advisory-request.js';
 import { parseAndValidate, type Parsed } from '../contracts/parse.js';
 import { analyzeBatch } from '../engine/batch.js';
@@ -126,14 +131,43 @@ export interface BookChunkOutput {
   results?: (string | null)[];
 }
 
-let sharedCache: { text: string; raw: Raw } | null = null;
+let sharedCache: { text: string; shared: SharedParsed } | null = null;
 
-function sharedRaw(text: string): Raw {
-  if (sharedCache?.text === text) return sharedCache.raw;
+type SharedParsed = Extract<ReturnType<typeof parseShared>, { ok: true }>;
+
+function sharedOf(text: string): SharedParsed {
+  if (sharedCache?.text === text) return sharedCache.shared;
   const parsed = parseShared(text);
   if (!parsed.ok) throw new Error(`bookChunk: shared line does not validate: ${errorText(parsed.errors)}`);
-  sharedCache = { text, raw: parsed.raw };
-  return parsed.raw;
+  sharedCache = { text, shared: parsed };
+  return parsed;
+}
+
+/**
+ * A portfolio's simulate request. The shared parts (market data, shelf, model) were validated
+ * once with the very schemas the simulate request uses, and a request's fields are validated
+ * independently of each other, so only the portfolio snapshot and the merged options are
+ * validated here: the value (and so the hash and the result) is what validating the whole
+ * simulate body gives, field for field and in the same key order.
+ */
+function portfolioRequest(shared: SharedParsed, body: Raw, modelId: string): Parsed<SimulateRequest> {
+  const portfolio = validate(portfolioSnapshotSchema, body.portfolio_snapshot, ['portfolio_snapshot']);
+  const options = validate(engineOptionsSchema, body.options, ['options']);
+  if (!portfolio.ok || !options.ok)
+    return {
+      ok: false,
+      errors: [...(portfolio.ok ? [] : portfolio.errors), ...(options.ok ? [] : options.errors)],
+    };
+  return {
+    ok: true,
+    value: {
+      portfolio_snapshot: portfolio.value,
+      market_data_snapshot: shared.value.market_data_snapshot,
+      model_portfolio: shared.value.models[modelId]!,
+      shelf_entries: shared.value.shelf_entries,
+      options: options.value,
+    },
+  };
 }
 
 /**
@@ -141,17 +175,17 @@ function sharedRaw(text: string): Raw {
  * the canonical request); a line that does not validate or whose run throws is a failed outcome.
  */
 export function bookChunk(task: BookChunkTask): BookChunkOutput {
-  const shared = sharedRaw(task.shared);
+  const shared = sharedOf(task.shared);
   const outcomes: LineOutcome[] = [];
   const results: (string | null)[] = [];
   for (const { line, text } of task.lines) {
-    const body = portfolioBodyFromText(shared, text);
+    const body = portfolioBodyFromText(shared.raw, text);
     if (!body.ok) {
       outcomes.push({ ok: false, line, portfolio_id: body.portfolioId, error: body.error });
       results.push(null);
       continue;
     }
-    const parsed = validate(simulateRequestSchema, body.body);
+    const parsed = portfolioRequest(shared, body.body, body.modelId);
     if (!parsed.ok) {
       outcomes.push({
         ok: false,
