@@ -1,6 +1,6 @@
 /**
- * A small FIX 4.4 tag=value writer (no maintained npm FIX library was available; see
- * docs/decisions/0072): NewOrderSingle (35=D) per block and AllocationInstruction (35=J) with
+ * A small FIX 4.4 tag=value writer (the maintained npm FIX engine is a whole session stack with
+ * heavy dependencies; see docs/decisions/0072): NewOrderSingle (35=D) per block and AllocationInstruction (35=J) with
  * the block's allocations, each message with a correct BodyLength (9) and CheckSum (10).
  * Output is deterministic: sending time and trade date come from the caller.
  */
