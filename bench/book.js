@@ -34,7 +34,7 @@ function cliRun(file) {
   const started = performance.now();
   const args = ['bin/keel.js', 'book', file];
   const r = time
-    ? spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, ...args], {
+    ? spawnSync('/usr/bin/time', ['-f', '%M %U %S', process.execPath, ...args], {
         encoding: 'utf8',
         maxBuffer: 1 << 30,
       })
@@ -42,8 +42,13 @@ function cliRun(file) {
   const seconds = (performance.now() - started) / 1000;
   if (r.status !== 0) throw new Error(`keel book exited with ${r.status}: ${r.stderr}`);
   const summary = JSON.parse(r.stdout).summary;
-  const rssMb = time ? Number(r.stderr.trim().split('\n').pop()) / 1024 : null;
-  return { seconds, rssMb, portfolios: summary.portfolios };
+  const [rss, user, sys] = time ? r.stderr.trim().split('\n').pop().split(' ').map(Number) : [];
+  return {
+    seconds,
+    rssMb: time ? rss / 1024 : null,
+    cpuSeconds: time ? user + sys : null,
+    portfolios: summary.portfolios,
+  };
 }
 
 const vmHwmMb = (pid) => {
@@ -148,7 +153,7 @@ export function printBook({ cli, queue }) {
   );
   for (const [i, r] of cli.entries())
     console.log(
-      `  keel book, run ${i + 1}: ${r.seconds.toFixed(2)} s  ${(r.portfolios / r.seconds).toFixed(0)} portfolios/s  peak RSS ${r.rssMb?.toFixed(0) ?? '?'} MB`,
+      `  keel book, run ${i + 1}: ${r.seconds.toFixed(2)} s  ${(r.portfolios / r.seconds).toFixed(0)} portfolios/s  CPU ${r.cpuSeconds?.toFixed(2) ?? '?'} s  peak RSS ${r.rssMb?.toFixed(0) ?? '?'} MB`,
     );
   if (!queue) console.log('  queue: set BENCH_DATABASE_URL to run the two-worker PostgreSQL figure');
   else

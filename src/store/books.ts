@@ -85,34 +85,56 @@ export async function insertResults(q: Queryable, bookId: string, rows: ResultRo
   );
 }
 
-/** The received book becomes QUEUED with its chunks (the caller enqueues their jobs in the same transaction). */
-export async function queueBook(
+/** A chunk of a book still being received: its lines are stored; its job is enqueued by the caller in the same transaction. */
+export async function addChunk(
   q: Queryable,
   bookId: string,
-  o: {
-    idempotencyKey: string | null;
-    bodyHash: string;
-    portfolios: number;
-    failed: number;
-    chunks: { chunk_no: number; first_line: number; last_line: number }[];
-  },
+  chunk: { chunk_no: number; first_line: number; last_line: number },
 ): Promise<void> {
   await q.query(
-    `UPDATE rebalance_books SET status = 'QUEUED', idempotency_key = $2, body_hash = $3, portfolios_total = $4,
-       portfolios_done = $5, failed = $5, chunks_total = $6 WHERE book_id = $1`,
-    [bookId, o.idempotencyKey, o.bodyHash, o.portfolios, o.failed, o.chunks.length],
+    `INSERT INTO rebalance_book_chunks (book_id, chunk_no, first_line, last_line, status) VALUES ($1, $2, $3, $4, 'PENDING')`,
+    [bookId, chunk.chunk_no, chunk.first_line, chunk.last_line],
   );
-  if (o.chunks.length > 0)
-    await q.query(
-      `INSERT INTO rebalance_book_chunks (book_id, chunk_no, first_line, last_line, status)
-       SELECT $1, c, f, l, 'PENDING' FROM unnest($2::int[], $3::int[], $4::int[]) AS x(c, f, l)`,
-      [
-        bookId,
-        o.chunks.map((c) => c.chunk_no),
-        o.chunks.map((c) => c.first_line),
-        o.chunks.map((c) => c.last_line),
-      ],
-    );
+}
+
+/**
+ * The whole body was read: the book leaves RECEIVING with its totals and idempotency key —
+ * QUEUED, RUNNING (chunks already started) or, when every chunk is already recorded (or there
+ * is none), SUCCEEDED with `finish`'s summary. Under the book row lock, so a chunk commit
+ * racing with it sees either RECEIVING (and does not finish) or the totals (and may finish).
+ */
+export async function closeBook(
+  q: Queryable,
+  bookId: string,
+  o: { idempotencyKey: string | null; bodyHash: string; portfolios: number; failed: number; chunks: number },
+  now: Date,
+  finish: (rows: ResultRow[], portfolios: number) => string,
+): Promise<void> {
+  const [book] = await q.query<{ chunks_done: number; started_at: Date | null }>(
+    'SELECT chunks_done, started_at FROM rebalance_books WHERE book_id = $1 FOR UPDATE',
+    [bookId],
+  );
+  const done = book!.chunks_done >= o.chunks;
+  const summary = done ? finish(await resultRows(q, bookId), o.portfolios) : null;
+  await q.query(
+    `UPDATE rebalance_books SET status = $2, idempotency_key = $3, body_hash = $4, portfolios_total = $5,
+       portfolios_done = portfolios_done + $6, failed = failed + $6, chunks_total = $7,
+       started_at = CASE WHEN $8::boolean THEN COALESCE(started_at, $9) ELSE started_at END,
+       finished_at = CASE WHEN $8::boolean THEN $9 ELSE NULL END, summary_json = $10
+     WHERE book_id = $1`,
+    [
+      bookId,
+      done ? 'SUCCEEDED' : book!.started_at ? 'RUNNING' : 'QUEUED',
+      o.idempotencyKey,
+      o.bodyHash,
+      o.portfolios,
+      o.failed,
+      o.chunks,
+      done,
+      now,
+      summary,
+    ],
+  );
 }
 
 export async function deleteBook(q: Queryable, bookId: string): Promise<void> {
@@ -122,6 +144,15 @@ export async function deleteBook(q: Queryable, bookId: string): Promise<void> {
 export async function findBook(q: Queryable, tenant: string, bookId: string): Promise<BookRow | null> {
   const rows = await q.query<BookRow>(
     `SELECT ${COLUMNS} FROM rebalance_books WHERE tenant_id = $1 AND book_id = $2 AND status <> 'RECEIVING'`,
+    [tenant, bookId],
+  );
+  return rows[0] ?? null;
+}
+
+/** A book in any state, RECEIVING included (chunk jobs start while the body is still arriving). */
+export async function findBookForWork(q: Queryable, tenant: string, bookId: string): Promise<BookRow | null> {
+  const rows = await q.query<BookRow>(
+    `SELECT ${COLUMNS} FROM rebalance_books WHERE tenant_id = $1 AND book_id = $2`,
     [tenant, bookId],
   );
   return rows[0] ?? null;
@@ -197,10 +228,11 @@ export async function chunkLines(
   return rows.map((r) => ({ line: r.line_no, text: r.line_json }));
 }
 
-/** QUEUED → RUNNING (first chunk to start); counts the chunk's attempt. */
+/** QUEUED → RUNNING and the start time (first chunk to start, possibly while RECEIVING); counts the chunk's attempt. */
 export async function startChunk(q: Queryable, bookId: string, chunkNo: number, now: Date): Promise<void> {
   await q.query(
-    `UPDATE rebalance_books SET status = 'RUNNING', started_at = COALESCE(started_at, $2) WHERE book_id = $1 AND status = 'QUEUED'`,
+    `UPDATE rebalance_books SET status = CASE WHEN status = 'QUEUED' THEN 'RUNNING' ELSE status END,
+       started_at = COALESCE(started_at, $2) WHERE book_id = $1 AND status IN ('RECEIVING', 'QUEUED', 'RUNNING')`,
     [bookId, now],
   );
   await q.query(
@@ -239,19 +271,21 @@ export async function commitChunk(
     [bookId],
   );
   const b = book[0];
-  if (!b || (b.status !== 'QUEUED' && b.status !== 'RUNNING')) return 'book-closed';
+  if (!b || (b.status !== 'QUEUED' && b.status !== 'RUNNING' && b.status !== 'RECEIVING'))
+    return 'book-closed';
   await insertResults(tx, bookId, rows);
   await tx.query(
     `UPDATE rebalance_book_chunks SET status = 'DONE', done_at = $3 WHERE book_id = $1 AND chunk_no = $2`,
     [bookId, chunkNo, now],
   );
   const count = (s: string) => rows.filter((r) => r.status === s).length;
-  const last = b.chunks_done + 1 === b.chunks_total;
+  // While the body is still being received the total is unknown: closeBook finishes the book then.
+  const last = b.status !== 'RECEIVING' && b.chunks_done + 1 === b.chunks_total;
   const summary = last ? finish(await resultRows(tx, bookId), b.portfolios_total) : null;
   await tx.query(
     `UPDATE rebalance_books SET chunks_done = chunks_done + 1, portfolios_done = portfolios_done + $2,
        ready = ready + $3, pending_review = pending_review + $4, blocked = blocked + $5, failed = failed + $6,
-       status = CASE WHEN $7::boolean THEN 'SUCCEEDED' ELSE 'RUNNING' END,
+       status = CASE WHEN $7::boolean THEN 'SUCCEEDED' WHEN status = 'RECEIVING' THEN status ELSE 'RUNNING' END,
        started_at = COALESCE(started_at, $8),
        finished_at = CASE WHEN $7::boolean THEN $8 ELSE finished_at END,
        summary_json = COALESCE($9, summary_json)
@@ -269,19 +303,6 @@ export async function commitChunk(
     ],
   );
   return last ? 'finished' : 'recorded';
-}
-
-/** A book with no chunk to run (every line failed at submission) is finished at once. */
-export async function finishEmptyBook(
-  q: Queryable,
-  bookId: string,
-  now: Date,
-  summary: string,
-): Promise<void> {
-  await q.query(
-    `UPDATE rebalance_books SET status = 'SUCCEEDED', started_at = $2, finished_at = $2, summary_json = $3 WHERE book_id = $1`,
-    [bookId, now, summary],
-  );
 }
 
 export async function resultRows(q: Queryable, bookId: string): Promise<ResultRow[]> {

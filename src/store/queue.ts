@@ -101,18 +101,23 @@ export class JobQueue {
         await this.boss.updateQueue(name, { ...existing, expireInSeconds });
       return;
     }
-    try {
-      await this.boss.createQueue(name, {
-        name,
-        retryLimit: this.config.retryLimit,
-        retryDelay: this.config.retryDelaySeconds,
-        retryBackoff: true,
-        expireInSeconds,
-      });
-    } catch (error) {
-      // Processes starting together on a fresh database race to create the queue (its DDL can
-      // deadlock): the loser is fine once the winner's queue exists.
-      if (!(await this.boss.getQueue(name))) throw error;
+    // Processes starting together on a fresh database race to create a queue, and its DDL can
+    // deadlock: the loser waits for the winner's commit and finds the queue there.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.boss.createQueue(name, {
+          name,
+          retryLimit: this.config.retryLimit,
+          retryDelay: this.config.retryDelaySeconds,
+          retryBackoff: true,
+          expireInSeconds,
+        });
+        return;
+      } catch (error) {
+        await new Promise((r) => setTimeout(r, 100 * attempt + Math.floor(Math.random() * 100)));
+        if (await this.boss.getQueue(name)) return;
+        if (attempt >= 5) throw error;
+      }
     }
   }
 

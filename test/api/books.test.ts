@@ -284,6 +284,59 @@ describe.each(BACKENDS)('book rebalance over HTTP (%s)', (backend) => {
     expect(rows[0]!.n).toBe(7);
   });
 
+  it('runs chunks while the body is still arriving, and finishes at the end of the body if they are all done', async () => {
+    let bookId = '';
+    let seenWhileReceiving: number | null = null;
+    const body = async function* () {
+      yield `${SMALL_LINES[0]}\n`;
+      yield `${SMALL_LINES[1]}\n`;
+      yield `${SMALL_LINES[2]}\n`;
+      // Chunk 0 (lines 2–3) is stored and enqueued by now: a worker records it.
+      const [row] = await t.store.db.query<{ book_id: string }>(
+        `SELECT book_id FROM rebalance_books WHERE status = 'RECEIVING'`,
+      );
+      bookId = row!.book_id;
+      expect((await t.get(`/rebalance/books/${bookId}`, as.support)).status).toBe(404); // not visible yet
+      await books.runChunk({ tenant: 'bank-a', book_id: bookId, chunk_no: 0 });
+      const [book] = await t.store.db.query<{ portfolios_done: number; status: string }>(
+        'SELECT portfolios_done, status FROM rebalance_books WHERE book_id = $1',
+        [bookId],
+      );
+      seenWhileReceiving = book!.portfolios_done;
+      expect(book!.status).toBe('RECEIVING');
+      yield 'not json\n';
+    };
+    const { book, created } = await books.submit('bank-a', 'pm_a', undefined, body());
+    expect(created).toBe(true);
+    expect(book.book_id).toBe(bookId);
+    expect(seenWhileReceiving).toBe(2);
+    // Every chunk was recorded before the body ended: the book is finished by the closing transaction.
+    const view = (await t.get(`/rebalance/books/${bookId}`, as.support)).json;
+    expect(view.status).toBe('SUCCEEDED');
+    expect(view.summary).toMatchObject({
+      portfolios: 3,
+      by_status: { READY: 2 },
+      failed_lines: [{ line: 4 }],
+    });
+    expect(view.progress).toMatchObject({ portfolios_done: 3, failed_lines: 1 });
+
+    // Chunk 0 done while receiving, chunk 1 after the close: RUNNING, then SUCCEEDED by the last chunk.
+    const body2 = async function* () {
+      for (const line of SMALL_LINES.slice(0, 3)) yield `${line}\n`;
+      const [row] = await t.store.db.query<{ book_id: string }>(
+        `SELECT book_id FROM rebalance_books WHERE status = 'RECEIVING'`,
+      );
+      await books.runChunk({ tenant: 'bank-a', book_id: row!.book_id, chunk_no: 0 });
+      yield `${SMALL_LINES[3]}\n`;
+    };
+    const second = await books.submit('bank-a', 'pm_a', undefined, body2());
+    expect(second.book.status).toBe('RUNNING');
+    await runAll(second.book.book_id);
+    const done = (await t.get(`/rebalance/books/${second.book.book_id}`, as.support)).json;
+    expect(done.status).toBe('SUCCEEDED');
+    expect(done.summary.by_status.READY).toBe(3);
+  });
+
   it('lists books newest first with cursor paging and a status filter', async () => {
     const page1 = (await t.get('/rebalance/books?limit=2', as.support)).json;
     expect(page1.items).toHaveLength(2);

@@ -18,7 +18,9 @@ import { parseShared, portfolioBodyFromText } from '../../book/request.js';
 import type { Database } from '../../store/database.js';
 import type { JobAttempt, JobQueue } from '../../store/queue.js';
 import {
+  addChunk,
   type BookRow,
+  closeBook,
   bookChunks,
   chunkLines,
   commitChunk,
@@ -28,11 +30,10 @@ import {
   failedRows,
   findBook,
   findBookByKey,
+  findBookForWork,
   findChunk,
-  finishEmptyBook,
   insertLines,
   insertResults,
-  queueBook,
   type ResultRow,
   resultRows,
   sharedJson,
@@ -190,15 +191,28 @@ export class BookService {
       const failures: FailedOutcome[] = [];
       const chunks: { chunk_no: number; first_line: number; last_line: number }[] = [];
       let pending: { line: number; text: string }[] = [];
+      // Each chunk is stored and enqueued as soon as it is complete, so workers start on the
+      // book while the rest of the body is still arriving.
       const flush = async () => {
         if (pending.length === 0) return;
-        await insertLines(this.db, bookId, pending);
-        chunks.push({
+        const chunk = {
           chunk_no: chunks.length,
           first_line: pending[0]!.line,
           last_line: pending[pending.length - 1]!.line,
-        });
+        };
+        const batch = pending;
         pending = [];
+        await this.db.transaction(async (tx) => {
+          await insertLines(tx, bookId, batch);
+          await addChunk(tx, bookId, chunk);
+          await this.queue!.enqueue(tx, BOOK_QUEUE, {
+            tenant,
+            book_id: bookId,
+            chunk_no: chunk.chunk_no,
+          } satisfies BookJob);
+        });
+        chunks.push(chunk);
+        this.queue!.wake(BOOK_QUEUE);
       };
       const flushFailures = async () => {
         await insertResults(
@@ -235,25 +249,21 @@ export class BookService {
         ]);
       const bodyHash = `sha256:${hash.digest('hex')}`;
       try {
-        await this.db.transaction(async (tx) => {
-          await queueBook(tx, bookId, {
-            idempotencyKey: idempotencyKey ?? null,
-            bodyHash,
-            portfolios,
-            failed: failedCount,
-            chunks,
-          });
-          if (chunks.length === 0) {
-            await finishEmptyBook(tx, bookId, now, summaryJson(await resultRows(tx, bookId), portfolios));
-            return;
-          }
-          for (const c of chunks)
-            await this.queue!.enqueue(tx, BOOK_QUEUE, {
-              tenant,
-              book_id: bookId,
-              chunk_no: c.chunk_no,
-            } satisfies BookJob);
-        });
+        await this.db.transaction((tx) =>
+          closeBook(
+            tx,
+            bookId,
+            {
+              idempotencyKey: idempotencyKey ?? null,
+              bodyHash,
+              portfolios,
+              failed: failedCount,
+              chunks: chunks.length,
+            },
+            this.clock(),
+            summaryJson,
+          ),
+        );
       } catch (error) {
         if (!idempotencyKey || !isUniqueViolation(error)) throw error;
         // A concurrent request with the same key won: answer from its book.
@@ -262,7 +272,6 @@ export class BookService {
         if (!winner || winner.body_hash !== bodyHash) throw conflict('IDEMPOTENCY_KEY_CONFLICT');
         return { book: winner, created: false };
       }
-      this.queue.wake(BOOK_QUEUE);
       this.log.info(
         { book_id: bookId, portfolios, chunks: chunks.length, failed: failedCount },
         'book queued',
@@ -276,8 +285,8 @@ export class BookService {
 
   /** One chunk job: run its portfolios on the engine pool, record rows + DONE in one transaction. */
   async runChunk(job: BookJob, attempt?: JobAttempt): Promise<void> {
-    const book = await findBook(this.db, job.tenant, job.book_id);
-    if (!book || (book.status !== 'QUEUED' && book.status !== 'RUNNING')) return;
+    const book = await findBookForWork(this.db, job.tenant, job.book_id);
+    if (!book || !['RECEIVING', 'QUEUED', 'RUNNING'].includes(book.status)) return;
     const chunk = await findChunk(this.db, job.book_id, job.chunk_no);
     if (!chunk || chunk.status !== 'PENDING') return;
     try {
