@@ -137,6 +137,11 @@ export async function closeBook(
   );
 }
 
+/** Books left RECEIVING by a process that died mid-upload (invisible, never finished): removed after a day. */
+export async function purgeAbandonedBooks(q: Queryable, before: Date): Promise<void> {
+  await q.query(`DELETE FROM rebalance_books WHERE status = 'RECEIVING' AND created_at < $1`, [before]);
+}
+
 export async function deleteBook(q: Queryable, bookId: string): Promise<void> {
   await q.query('DELETE FROM rebalance_books WHERE book_id = $1', [bookId]);
 }

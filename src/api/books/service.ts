@@ -34,6 +34,7 @@ import {
   findChunk,
   insertLines,
   insertResults,
+  purgeAbandonedBooks,
   type ResultRow,
   resultRows,
   sharedJson,
@@ -179,6 +180,7 @@ export class BookService {
     }
     const bookId = `bk_${randomBytes(8).toString('hex')}`;
     const now = this.clock();
+    await purgeAbandonedBooks(this.db, new Date(now.getTime() - 86_400_000));
     await createBook(this.db, {
       book_id: bookId,
       tenant_id: tenant,
