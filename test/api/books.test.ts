@@ -80,7 +80,7 @@ describe.each(BACKENDS)('book rebalance over HTTP (%s)', (backend) => {
     small = res.json.book_id;
     expect(res.headers.location).toBe(`/rebalance/books/${small}`);
     expect(res.json.status).toBe('QUEUED');
-    expect(res.json.progress).toMatchObject({ portfolios_total: 7, portfolios_done: 2, failed_lines: 2 });
+    expect(res.json.progress).toMatchObject({ portfolios_total: 7, portfolios_done: 0, failed_lines: 0 });
     await runAll(small);
     const book = (await t.get(`/rebalance/books/${small}`, as.support)).json;
     expect(book.status).toBe('SUCCEEDED');
@@ -233,6 +233,23 @@ describe.each(BACKENDS)('book rebalance over HTTP (%s)', (backend) => {
     expect(leftovers).toEqual([]);
   });
 
+  it('records an over-long portfolio line as failed without buffering it, and refuses an over-long line 1', async () => {
+    const small = new BookService(t.store.db, t.queue!, engine, { ...env, KEEL_BOOK_MAX_LINE_BYTES: '2048' });
+    const long = JSON.stringify({ model_id: 'half', pad: 'x'.repeat(5000) });
+    const { book } = await small.submit('bank-a', null, undefined, [
+      `${SMALL_LINES[0]}\n${SMALL_LINES[1]}\n${long}\n${SMALL_LINES[2]}\n`,
+    ]);
+    await runAll(book.book_id);
+    const view = (await t.get(`/rebalance/books/${book.book_id}`, as.support)).json;
+    expect(view.summary.failed_lines).toEqual([{ line: 3, error: 'line: longer than 2048 bytes' }]);
+    expect(view.summary.by_status.READY).toBe(2);
+    await expect(
+      small.submit('bank-a', null, undefined, [
+        `${JSON.stringify({ ...JSON.parse(SMALL_LINES[0]!), pad: long })}\n`,
+      ]),
+    ).rejects.toMatchObject({ statusCode: 422 });
+  });
+
   it('replays an Idempotency-Key with the same body and refuses another body', async () => {
     const first = await submit(SMALL_BOOK, { 'Idempotency-Key': 'book-key-1' });
     expect(first.status).toBe(202);
@@ -304,7 +321,7 @@ describe.each(BACKENDS)('book rebalance over HTTP (%s)', (backend) => {
       );
       seenWhileReceiving = book!.portfolios_done;
       expect(book!.status).toBe('RECEIVING');
-      yield 'not json\n';
+      yield '\n'; // a blank line: counted, nothing to run
     };
     const { book, created } = await books.submit('bank-a', 'pm_a', undefined, body());
     expect(created).toBe(true);
@@ -314,11 +331,11 @@ describe.each(BACKENDS)('book rebalance over HTTP (%s)', (backend) => {
     const view = (await t.get(`/rebalance/books/${bookId}`, as.support)).json;
     expect(view.status).toBe('SUCCEEDED');
     expect(view.summary).toMatchObject({
-      portfolios: 3,
+      portfolios: 2,
       by_status: { READY: 2 },
-      failed_lines: [{ line: 4 }],
+      failed_lines: [],
     });
-    expect(view.progress).toMatchObject({ portfolios_done: 3, failed_lines: 1 });
+    expect(view.progress).toMatchObject({ portfolios_done: 2, failed_lines: 0 });
 
     // Chunk 0 done while receiving, chunk 1 after the close: RUNNING, then SUCCEEDED by the last chunk.
     const body2 = async function* () {

@@ -1,11 +1,11 @@
 /**
  * Book rebalance as a service (issue 16). A book arrives as a JSON Lines stream: line 1 (the
  * shared part) is validated before anything is written; portfolio lines are stored as they
- * arrive, in batches, cut into chunks of KEEL_BOOK_CHUNK_SIZE portfolios; a line that is not a
- * usable portfolio line is recorded as a failed line and the rest go on. When the body has been
- * read, the book becomes QUEUED and one job per chunk is enqueued in the same transaction, so
- * every `keel serve` and `keel worker` process on the database shares the work. A chunk's result
- * rows and its DONE mark are committed together (docs/decisions/0071).
+ * arrive, cut into chunks of KEEL_BOOK_CHUNK_SIZE portfolios, each stored with its queue job in
+ * one transaction, so every `keel serve` and `keel worker` process on the database starts on the
+ * book while the body is still arriving. A line that is not a usable portfolio line is recorded
+ * as a failed line by its chunk and the rest go on. A chunk's result rows and its DONE mark are
+ * committed together (docs/decisions/0071).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { BookSummary } from '../../contracts/book.js';
@@ -14,7 +14,7 @@ import type { EnginePool } from '../../compute/engine-pool.js';
 import { exceptionList, fxBlocks, securityBlocks, summarize } from '../../book/aggregate.js';
 import type { FailedOutcome, LineOutcome, PortfolioOutcome } from '../../book/compact.js';
 import { jsonLines } from '../../book/lines.js';
-import { parseShared, portfolioBodyFromText } from '../../book/request.js';
+import { parseShared } from '../../book/request.js';
 import type { Database } from '../../store/database.js';
 import type { JobAttempt, JobQueue } from '../../store/queue.js';
 import {
@@ -226,11 +226,14 @@ export class BookService {
       let failedCount = 0;
       for await (const line of lines) {
         portfolios++;
-        const check = line.tooLong
-          ? ({ ok: false, error: `line: longer than ${this.maxLineBytes} bytes`, portfolioId: null } as const)
-          : portfolioBodyFromText(shared.raw, line.text);
-        if (!check.ok) {
-          failures.push({ line: line.line, portfolio_id: check.portfolioId, error: check.error });
+        // Every check of a portfolio line (JSON, model, schema) runs in its chunk, on the workers:
+        // the submitting process only cuts and stores lines.
+        if (line.tooLong) {
+          failures.push({
+            line: line.line,
+            portfolio_id: null,
+            error: `line: longer than ${this.maxLineBytes} bytes`,
+          });
           failedCount++;
           if (failures.length >= 500) await flushFailures();
           continue;
