@@ -228,7 +228,11 @@ describe.each(BACKENDS)('book rebalance over HTTP (%s)', (backend) => {
     expect((await submit('')).status).toBe(422);
     const json = await t.request('POST', '/rebalance/books', JSON.parse(SMALL_LINES[0]!), as.pm);
     expect(json.status).toBe(415);
-    expect((await t.get('/rebalance/books', as.support)).json.items.length).toBe(before);
+    const jsonl = await submit(SMALL_BOOK, { 'content-type': 'application/jsonl; charset=utf-8' });
+    expect(jsonl.status).toBe(202);
+    await t.request('POST', `/rebalance/books/${jsonl.json.book_id}/cancel`, undefined, as.pm);
+    const before2 = before + 1;
+    expect((await t.get('/rebalance/books', as.support)).json.items.length).toBe(before2);
     const leftovers = await t.store.db.query(`SELECT 1 FROM rebalance_books WHERE status = 'RECEIVING'`);
     expect(leftovers).toEqual([]);
   });
