@@ -5,7 +5,7 @@
  * portfolio's simulate result (--results), the block orders as CSV (--csv) and FIX 4.4 (--fix).
  * A progress bar goes to stderr when stderr is a terminal.
  */
-import { createReadStream, createWriteStream, writeFileSync, type WriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, statSync, writeFileSync, type WriteStream } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { EnginePool } from '../compute/engine-pool.js';
 import type { BookChunkOutput } from '../compute/tasks.js';
@@ -35,12 +35,15 @@ export class BookInputError extends Error {
   }
 }
 
-function progressBar(done: number, total: number | null, started: number): string {
-  const rate = done / Math.max(0.001, (Date.now() - started) / 1000);
+/** `[####      ] 42%  4200 portfolios  1250/s  ETA 6 s` (the share is estimated from the file's size, when known). */
+function progressBar(done: number, share: number | null, started: number): string {
+  const seconds = Math.max(0.001, (Date.now() - started) / 1000);
+  const rate = done / seconds;
   const width = 30;
-  const filled = total ? Math.round((done / total) * width) : 0;
-  const bar = total ? `[${'#'.repeat(filled)}${' '.repeat(width - filled)}] ` : '';
-  return `\r${bar}${done}${total ? `/${total}` : ''} portfolios  ${rate.toFixed(0)}/s   `;
+  if (share === null) return `\r${done} portfolios  ${rate.toFixed(0)}/s   `;
+  const filled = Math.round(share * width);
+  const eta = share > 0 && share < 1 ? `  ETA ${((seconds / share) * (1 - share)).toFixed(0)} s` : '';
+  return `\r[${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${(share * 100).toFixed(0)}%  ${done} portfolios  ${rate.toFixed(0)}/s${eta}   `;
 }
 
 async function write(stream: WriteStream, text: string): Promise<void> {
@@ -49,7 +52,15 @@ async function write(stream: WriteStream, text: string): Promise<void> {
 
 export async function runBook(o: BookCliOptions): Promise<{ output: string; failed: number }> {
   const input = o.file === '-' ? process.stdin : createReadStream(o.file);
-  const lines = jsonLines(input);
+  const size = o.file === '-' ? null : statSync(o.file).size;
+  let read = 0;
+  const counted = (async function* () {
+    for await (const chunk of input as AsyncIterable<Buffer>) {
+      read += chunk.length;
+      yield chunk;
+    }
+  })();
+  const lines = jsonLines(counted);
   const first = await lines.next();
   if (first.done) throw new BookInputError({ detail: 'empty book: the shared line is missing' });
   const shared = first.value.tooLong ? null : parseShared(first.value.text);
@@ -91,7 +102,9 @@ export async function runBook(o: BookCliOptions): Promise<{ output: string; fail
     done += out.outcomes.length;
     if (tty && Date.now() - lastDraw > 100) {
       lastDraw = Date.now();
-      process.stderr.write(progressBar(done, null, started));
+      // Portfolios expected in the whole file, from those read so far and the share of bytes read.
+      const expected = size && read > 0 ? portfolios / Math.min(1, read / size) : 0;
+      process.stderr.write(progressBar(done, expected > 0 ? Math.min(1, done / expected) : null, started));
     }
   };
   try {
@@ -123,7 +136,7 @@ export async function runBook(o: BookCliOptions): Promise<{ output: string; fail
     await pool.close();
     if (resultsOut) await new Promise<void>((r) => resultsOut.end(() => r()));
   }
-  if (tty) process.stderr.write(`${progressBar(done, portfolios, started)}\n`);
+  if (tty) process.stderr.write(`${progressBar(done, 1, started)}\n`);
   const blocks = securityBlocks(ok, o.net);
   const fx = fxBlocks(ok);
   const idPrefix = 'BOOK';

@@ -5,7 +5,7 @@
  * the same output whatever the number of engine threads. Uses dist/: run `npm run build` first.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -86,6 +86,21 @@ describe('keel book', () => {
     expect(inline.code, inline.stderr).toBe(0);
     expect(threads.stdout).toBe(inline.stdout);
     expect(JSON.parse(inline.stdout).summary.portfolios).toBe(60);
+  });
+
+  it.runIf(existsSync('/usr/bin/script'))('draws a progress bar on stderr when it is a terminal', () => {
+    const file = join(dir, 'tty.jsonl');
+    writeFileSync(file, `${[...generateBookLines({ portfolios: 30, positions: 5, seed: 8 })].join('\n')}\n`);
+    // script(1) runs the command on a pseudo-terminal; stdout goes to a file, stderr to the terminal.
+    const out = join(dir, 'tty-out.json');
+    const r = spawnSync(
+      '/usr/bin/script',
+      ['-qc', `"${process.execPath}" "${KEEL_BIN}" book "${file}" > "${out}"`, '/dev/null'],
+      { encoding: 'utf8', env: { ...process.env, KEEL_BOOK_CHUNK_SIZE: '10' } },
+    );
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/\[#{30}\] 100%\s+30 portfolios/);
+    expect(JSON.parse(readFileSync(out, 'utf8')).summary.portfolios).toBe(30); // stdout untouched
   });
 
   it('refuses a bad shared line with the field errors on stderr (exit 2)', () => {
