@@ -6,6 +6,7 @@
  */
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/api/app.js';
 import { BookService } from '../../src/api/books/service.js';
 import { EnginePool } from '../../src/compute/engine-pool.js';
 import { canonicalHash } from '../../src/contracts/canonical.js';
@@ -389,6 +390,61 @@ describe.each(BACKENDS)('book rebalance over HTTP (%s)', (backend) => {
       'J',
     ]);
     expect(new Map(parseFix(messages[6]!)).get(55)).toBe('EUR/USD');
+  });
+
+  it('audit-logs submissions and cancels with tenant, actor and book id', async () => {
+    const lines: { msg: string; audit?: Record<string, unknown> }[] = [];
+    const stream = { write: (line: string) => lines.push(JSON.parse(line)) };
+    const app = await buildApp({
+      db: t.store.db,
+      env,
+      queue: t.queue,
+      workers: 0,
+      logger: { level: 'info', stream },
+    });
+    try {
+      const created = await app.inject({
+        method: 'POST',
+        url: '/rebalance/books',
+        headers: { ...NDJSON, ...as.pm },
+        payload: SMALL_BOOK,
+      });
+      expect(created.statusCode).toBe(202);
+      const id = created.json().book_id;
+      await app.inject({ method: 'POST', url: `/rebalance/books/${id}/cancel`, headers: as.pm });
+      await app.inject({
+        method: 'POST',
+        url: '/rebalance/books',
+        headers: { ...NDJSON, ...as.support },
+        payload: SMALL_BOOK,
+      });
+    } finally {
+      await app.close();
+    }
+    const audits = lines.filter((l) => l.msg === 'audit').map((l) => l.audit!);
+    expect(audits).toEqual([
+      expect.objectContaining({
+        tenant: 'bank-a',
+        actor: 'pm_a',
+        route: '/rebalance/books',
+        status: 202,
+        book_id: expect.any(String),
+        portfolios: 7,
+      }),
+      expect.objectContaining({
+        tenant: 'bank-a',
+        actor: 'pm_a',
+        route: '/rebalance/books/:book_id/cancel',
+        status: 200,
+        book_id: audits[0]!.book_id,
+      }),
+      expect.objectContaining({
+        tenant: 'bank-a',
+        actor: 'support_a',
+        route: '/rebalance/books',
+        status: 403,
+      }),
+    ]);
   });
 
   it('checks permissions and keeps books per tenant', async () => {
