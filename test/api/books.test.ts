@@ -359,6 +359,23 @@ describe.each(BACKENDS)('book rebalance over HTTP (%s)', (backend) => {
     expect(done.summary.by_status.READY).toBe(3);
   });
 
+  it('retries a failing chunk while attempts remain, then fails the book with a generic error', async () => {
+    const res = await submit(SMALL_BOOK);
+    const id = res.json.book_id;
+    // A stored shared line that no longer validates makes every chunk attempt throw.
+    await t.store.db.query(`UPDATE rebalance_books SET shared_json = '{}' WHERE book_id = $1`, [id]);
+    const job = { tenant: 'bank-a', book_id: id, chunk_no: 0 };
+    await expect(books.runChunk(job, { retryCount: 0, retryLimit: 3 })).rejects.toThrow(/shared line/);
+    expect((await t.get(`/rebalance/books/${id}`, as.support)).json.status).toBe('RUNNING');
+    await books.runChunk(job, { retryCount: 3, retryLimit: 3 });
+    const book = (await t.get(`/rebalance/books/${id}`, as.support)).json;
+    expect(book.status).toBe('FAILED');
+    expect(book.error).toBe(`chunk 0 failed on every attempt (Error); the server log has details for ${id}`);
+    expect(book.finished_at).not.toBeNull();
+    await books.runChunk({ ...job, chunk_no: 1 }); // a failed book runs nothing more
+    expect((await t.get(`/rebalance/books/${id}`, as.support)).json.progress.portfolios_done).toBe(0);
+  });
+
   it('lists books newest first with cursor paging and a status filter', async () => {
     const page1 = (await t.get('/rebalance/books?limit=2', as.support)).json;
     expect(page1.items).toHaveLength(2);
