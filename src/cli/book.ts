@@ -9,8 +9,8 @@ import { createReadStream, createWriteStream, statSync, writeFileSync, type Writ
 import { availableParallelism } from 'node:os';
 import { EnginePool } from '../compute/engine-pool.js';
 import type { BookChunkOutput } from '../compute/tasks.js';
-import { exceptionList, fxBlocks, securityBlocks, summarize } from '../book/aggregate.js';
-import type { FailedOutcome, PortfolioOutcome } from '../book/compact.js';
+import { BookAggregate } from '../book/aggregate.js';
+import type { FailedOutcome } from '../book/compact.js';
 import { bookCsv } from '../book/csv.js';
 import { bookFix, fixTimes } from '../book/fix.js';
 import { jsonLines } from '../book/lines.js';
@@ -74,7 +74,8 @@ export async function runBook(o: BookCliOptions): Promise<{ output: string; fail
   const sharedText = first.value.text;
   const pool = new EnginePool({ threads: o.threads });
   const resultsOut = o.results ? createWriteStream(o.results) : null;
-  const ok: PortfolioOutcome[] = [];
+  // Aggregated as chunks come back (in input order), overlapping the engine threads' work.
+  const book = new BookAggregate();
   const failed: FailedOutcome[] = [];
   const inFlight: Promise<BookChunkOutput>[] = [];
   const maxInFlight = Math.max(2, o.threads * 2);
@@ -87,10 +88,8 @@ export async function runBook(o: BookCliOptions): Promise<{ output: string; fail
     const out = await inFlight.shift()!;
     for (let i = 0; i < out.outcomes.length; i++) {
       const outcome = out.outcomes[i]!;
-      if (outcome.ok) {
-        const { ok: _ok, ...rest } = outcome;
-        ok.push(rest);
-      } else failed.push({ line: outcome.line, portfolio_id: outcome.portfolio_id, error: outcome.error });
+      if (outcome.ok) book.add(outcome);
+      else failed.push({ line: outcome.line, portfolio_id: outcome.portfolio_id, error: outcome.error });
       if (resultsOut) {
         const text = out.results?.[i];
         await write(
@@ -137,14 +136,15 @@ export async function runBook(o: BookCliOptions): Promise<{ output: string; fail
     if (resultsOut) await new Promise<void>((r) => resultsOut.end(() => r()));
   }
   if (tty) process.stderr.write(`${progressBar(done, 1, started)}\n`);
-  const blocks = securityBlocks(ok, o.net);
-  const fx = fxBlocks(ok);
+  const gross = book.blocks(false);
+  const blocks = o.net ? book.blocks(true) : gross;
+  const fx = book.fxBlocks();
   const idPrefix = 'BOOK';
-  if (o.csv) writeFileSync(o.csv, bookCsv(o.net ? securityBlocks(ok, false) : blocks, fx, idPrefix));
+  if (o.csv) writeFileSync(o.csv, bookCsv(gross, fx, idPrefix));
   if (o.fix)
     writeFileSync(
       o.fix,
-      bookFix(o.net ? securityBlocks(ok, false) : blocks, fx, {
+      bookFix(gross, fx, {
         senderCompId: process.env.KEEL_FIX_SENDER_COMP_ID || 'KEEL',
         targetCompId: process.env.KEEL_FIX_TARGET_COMP_ID || 'BROKER',
         idPrefix,
@@ -152,8 +152,8 @@ export async function runBook(o: BookCliOptions): Promise<{ output: string; fail
       }),
     );
   const result = {
-    summary: summarize(ok, failed, portfolios),
-    exceptions: exceptionList(ok),
+    summary: book.summary(failed, portfolios),
+    exceptions: book.exceptionList(),
     blocks,
     fx_blocks: fx,
   };

@@ -11,7 +11,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { BookSummary } from '../../contracts/book.js';
 import type { FieldError } from '../../contracts/primitives.js';
 import type { EnginePool } from '../../compute/engine-pool.js';
-import { exceptionList, fxBlocks, securityBlocks, summarize } from '../../book/aggregate.js';
+import { BookAggregate, exceptionList, summarize } from '../../book/aggregate.js';
 import type { FailedOutcome, LineOutcome, PortfolioOutcome } from '../../book/compact.js';
 import { jsonLines } from '../../book/lines.js';
 import { parseShared } from '../../book/request.js';
@@ -342,8 +342,9 @@ export class BookService {
   }
 
   async blocks(bookId: string, net: boolean) {
-    const { ok } = await this.outcomes(bookId);
-    return { net, blocks: securityBlocks(ok, net), fx_blocks: fxBlocks(ok) };
+    const book = new BookAggregate();
+    for (const o of (await this.outcomes(bookId)).ok) book.add(o);
+    return { net, blocks: book.blocks(net), fx_blocks: book.fxBlocks() };
   }
 
   /**
