@@ -110,10 +110,19 @@ export async function closeBook(
   now: Date,
   finish: (rows: ResultRow[], portfolios: number) => string,
 ): Promise<void> {
-  const [book] = await q.query<{ chunks_done: number; started_at: Date | null }>(
-    'SELECT chunks_done, started_at FROM rebalance_books WHERE book_id = $1 FOR UPDATE',
+  const [book] = await q.query<{ status: string; chunks_done: number; started_at: Date | null }>(
+    'SELECT status, chunks_done, started_at FROM rebalance_books WHERE book_id = $1 FOR UPDATE',
     [bookId],
   );
+  if (book!.status === 'FAILED') {
+    // A chunk already failed on every attempt while the body was arriving: the book stays FAILED.
+    await q.query(
+      `UPDATE rebalance_books SET idempotency_key = $2, body_hash = $3, portfolios_total = $4, chunks_total = $5
+       WHERE book_id = $1`,
+      [bookId, o.idempotencyKey, o.bodyHash, o.portfolios, o.chunks],
+    );
+    return;
+  }
   const done = book!.chunks_done >= o.chunks;
   const summary = done ? finish(await resultRows(q, bookId), o.portfolios) : null;
   await q.query(
@@ -340,7 +349,7 @@ export async function cancelBook(q: Queryable, tenant: string, bookId: string, n
 export async function failBook(q: Queryable, bookId: string, now: Date, error: string): Promise<void> {
   await q.query(
     `UPDATE rebalance_books SET status = 'FAILED', finished_at = $2, error_json = $3
-     WHERE book_id = $1 AND status IN ('QUEUED', 'RUNNING')`,
+     WHERE book_id = $1 AND status IN ('RECEIVING', 'QUEUED', 'RUNNING')`,
     [bookId, now, error],
   );
 }

@@ -376,6 +376,28 @@ describe.each(BACKENDS)('book rebalance over HTTP (%s)', (backend) => {
     expect((await t.get(`/rebalance/books/${id}`, as.support)).json.progress.portfolios_done).toBe(0);
   });
 
+  it('keeps a book FAILED when a chunk failed on every attempt while the body was still arriving', async () => {
+    const body = async function* () {
+      for (const line of SMALL_LINES.slice(0, 3)) yield `${line}\n`;
+      const [row] = await t.store.db.query<{ book_id: string }>(
+        `SELECT book_id FROM rebalance_books WHERE status = 'RECEIVING'`,
+      );
+      await t.store.db.query(`UPDATE rebalance_books SET shared_json = '{}' WHERE book_id = $1`, [
+        row!.book_id,
+      ]);
+      await books.runChunk(
+        { tenant: 'bank-a', book_id: row!.book_id, chunk_no: 0 },
+        { retryCount: 3, retryLimit: 3 },
+      );
+      yield `${SMALL_LINES[3]}\n`;
+    };
+    const { book } = await books.submit('bank-a', 'pm_a', undefined, body());
+    expect(book.status).toBe('FAILED');
+    expect(book.portfolios_total).toBe(3);
+    await runAll(book.book_id);
+    expect((await t.get(`/rebalance/books/${book.book_id}`, as.support)).json.status).toBe('FAILED');
+  });
+
   it('lists books newest first with cursor paging and a status filter', async () => {
     const page1 = (await t.get('/rebalance/books?limit=2', as.support)).json;
     expect(page1.items).toHaveLength(2);
