@@ -212,6 +212,26 @@ describe.each(BACKENDS)('book rebalance over HTTP (%s)', (backend) => {
     for (const [i, r] of rows.entries()) expect(r.outcome_json.length).toBeLessThan(results[i]!.length / 2);
   });
 
+  it('stores chunks larger than one INSERT batch (1,000 rows) completely', async () => {
+    const big = new BookService(t.store.db, t.queue!, engine, { ...env, KEEL_BOOK_CHUNK_SIZE: '2500' });
+    const lines = [...generateBookLines({ portfolios: 2100, positions: 2, seed: 31 })];
+    const { book } = await big.submit('bank-a', null, undefined, [`${lines.join('\n')}\n`]);
+    const stored = await t.store.db.query<{ n: number }>(
+      'SELECT COUNT(*)::int AS n FROM rebalance_book_lines WHERE book_id = $1',
+      [book.book_id],
+    );
+    expect(stored[0]!.n).toBe(2100);
+    await big.runChunk({ tenant: 'bank-a', book_id: book.book_id, chunk_no: 0 });
+    const view = (await t.get(`/rebalance/books/${book.book_id}`, as.support)).json;
+    expect(view.status).toBe('SUCCEEDED');
+    expect(view.progress.portfolios_done).toBe(2100);
+    const rows = await t.store.db.query<{ n: number; last: number }>(
+      'SELECT COUNT(*)::int AS n, MAX(line_no)::int AS last FROM rebalance_book_results WHERE book_id = $1',
+      [book.book_id],
+    );
+    expect(rows[0]).toEqual({ n: 2100, last: 2101 });
+  }, 120_000);
+
   it('refuses a bad shared line with a 422 naming the field, storing nothing', async () => {
     const before = (await t.get('/rebalance/books', as.support)).json.items.length;
     const shared = {
