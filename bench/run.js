@@ -1,9 +1,10 @@
 // `npm run bench`: every benchmark in this folder, in order. Loopback only; bounded in time.
 // Set BENCH_DATABASE_URL to also load-test against a PostgreSQL server (a fresh schema is used),
 // BENCH_REDIS_URL for the cached scenario output figures (keys under a fresh prefix).
-// `npm run bench -- cli engine` runs only the named ones (cli, engine, solver, batch, pool, http, scenarios).
+// `npm run bench -- cli engine` runs only the named ones (cli, engine, solver, batch, pool, http, scenarios, book).
 import { cpus, loadavg } from 'node:os';
 import { loadSolver } from '../dist/engine/targets/solver.js';
+import { bookBench, printBook } from './book.js';
 import { cliBench, printCli } from './cli.js';
 import { batchBench, engineBench, printBatch, printEngine, printSolver, solverBench } from './engine.js';
 import { httpBench, printHttp } from './http.js';
@@ -36,3 +37,4 @@ if (wanted('scenarios')) {
   const scenarios = await scenarioBench();
   printScenarioBench(scenarios.outputs, scenarios.throughput, scenarios.csv);
 }
+if (wanted('book')) printBook(await bookBench());

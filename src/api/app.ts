@@ -40,6 +40,8 @@ import { ScenarioRunner } from './scenarios/runner.js';
 import { SCENARIO_QUEUE, ScenarioService } from './scenarios/service.js';
 import { consoleDirectory, consoleRoutes } from './console/routes.js';
 import { identityRoutes } from './identity/routes.js';
+import { bookRoutes } from './books/routes.js';
+import { BOOK_QUEUE, BookService } from './books/service.js';
 
 export interface AppOptions {
   db: Database;
@@ -353,7 +355,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addHook('onClose', async () => cache.close());
   await cache.ready();
   await options.queue?.ensureQueue(SCENARIO_QUEUE);
-  if (options.queue) metrics.watchQueue(options.queue, [ANALYZE_QUEUE, SCENARIO_QUEUE, PROPOSAL_QUEUE]);
+  const books = new BookService(options.db, options.queue ?? null, engine, env, options.clock, app.log);
+  await books.ensureQueue();
+  if (options.queue)
+    metrics.watchQueue(options.queue, [ANALYZE_QUEUE, SCENARIO_QUEUE, PROPOSAL_QUEUE, BOOK_QUEUE]);
   const scenarios = new ScenarioService(options.db, options.queue ?? null, cache, metrics, options.clock);
   await scenarioRoutes(app, scenarios);
   await new ScenarioRunner(
@@ -366,6 +371,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     app.log,
     options.clock,
   ).startWorkers(options.workers ?? 0);
+  bookRoutes(app, books, env);
+  await books.startWorkers(options.workers ?? 0);
   return app;
 }
 

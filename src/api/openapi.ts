@@ -52,6 +52,11 @@ export const TAGS = [
     description: 'Saved what-ifs on a portfolio: definitions, versions, background runs, outputs, metrics.',
   },
   { name: 'Identity', description: 'Who the caller is: tenant, user, roles, permissions.' },
+  {
+    name: 'Books',
+    description:
+      'Book rebalance: thousands of portfolios in one job (JSON Lines), progress, exceptions, block orders, CSV and FIX files.',
+  },
   { name: 'Health', description: 'Liveness and readiness; no identity needed.' },
 ];
 

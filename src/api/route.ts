@@ -26,6 +26,8 @@ export interface ResponseDoc {
   schema?: z.ZodType;
   /** Response headers beyond X-Request-Id (which every response carries). */
   headers?: Record<string, HeaderDoc>;
+  /** A non-JSON body (e.g. `text/csv`): documented as text of this media type with `example`. */
+  media?: { contentType: string; example: string };
 }
 
 export interface RouteSpec<
@@ -54,6 +56,11 @@ export interface RouteSpec<
   query?: Q;
   headers?: H;
   body?: B;
+  /**
+   * A body the handler reads itself (a stream, e.g. JSON Lines): published in the document
+   * under these media types, never validated by the helper.
+   */
+  streamedBody?: { contentTypes: string[]; schema: z.ZodType };
   responses: Record<number, ResponseDoc>;
   handler: (input: {
     request: FastifyRequest;
@@ -170,7 +177,10 @@ export function route<
       ? 'Requires a valid token (when authentication is on), no permission'
       : `Requires permission ${permissions.map((p) => `\`${p}\``).join(' or ')}`;
   const responses: Record<string, unknown> = {};
-  const documented = { ...commonResponses(spec.body !== undefined), ...spec.responses };
+  const documented = {
+    ...commonResponses(spec.body !== undefined || spec.streamedBody !== undefined),
+    ...spec.responses,
+  };
   for (const [code, doc] of Object.entries(documented)) {
     const headerDocs: Record<string, unknown> = {};
     for (const [name, h] of Object.entries({ 'X-Request-Id': REQUEST_ID_HEADER, ...doc.headers }))
@@ -178,11 +188,17 @@ export function route<
         description: h.description,
         ...(h.schema ? components.convert(h.schema, 'output') : { type: 'string' }),
       };
-    responses[code] = {
-      description: doc.description,
-      headers: headerDocs,
-      ...(doc.schema ? components.convert(doc.schema, 'output') : { type: 'null' }),
-    };
+    responses[code] = doc.media
+      ? {
+          description: doc.description,
+          headers: headerDocs,
+          content: { [doc.media.contentType]: { schema: { type: 'string', examples: [doc.media.example] } } },
+        }
+      : {
+          description: doc.description,
+          headers: headerDocs,
+          ...(doc.schema ? components.convert(doc.schema, 'output') : { type: 'null' }),
+        };
   }
 
   app.route({
@@ -197,6 +213,10 @@ export function route<
       ...(spec.query && { querystring: components.convert(spec.query, 'input') }),
       headers: components.convert(headers, 'input'),
       ...(spec.body && { body: components.convert(spec.body, 'input') }),
+      ...(spec.streamedBody && {
+        body: components.convert(spec.streamedBody.schema, 'input'),
+        consumes: spec.streamedBody.contentTypes,
+      }),
       response: responses,
     },
     config: { permission: permissions[0] ?? null },
@@ -228,6 +248,7 @@ export function route<
         headers: values.header as z.output<H>,
         body: values.body as z.output<B>,
       });
+      if (result === reply) return reply; // the handler sent the response itself (a stream)
       if (typeof result === 'string') return reply.type('application/json; charset=utf-8').send(result);
       return reply.send(result);
     },

@@ -33,6 +33,10 @@ Commands:
   analyze FILE|-         Run one /rebalance/analyze body (batch what-if); print the batch result.
   propose FILE|-         Run one /rebalance/proposals/simulate body; print the proposal result
                          (--artifact: the proposal artifact instead).
+  book FILE|-            Run a book (JSON Lines: shared line, then one portfolio per line) on every
+                         core; print {summary, exceptions, blocks, fx_blocks}. --results FILE: each
+                         portfolio's simulate result (JSON Lines, input order); --csv FILE, --fix FILE:
+                         the block orders; --net: net blocks per instrument.
   help                   Show this text.
 
 Options:
@@ -41,6 +45,7 @@ Options:
                          epoch, so output is a pure function of the input).
   --correlation-id ID    propose: the correlation id (default: derived from the request hash).
   --idempotency-key KEY  propose: the idempotency key recorded in the lineage (default: none).
+  --results FILE, --csv FILE, --fix FILE, --net   book: see above (--run-at: the FIX sending time).
 
 Exit codes: 0 success; 2 invalid input (errors as JSON on stderr; with --batch, after every
 line was processed, if any line was invalid); 1 anything else.`;
@@ -145,6 +150,10 @@ export async function main(argv: string[]): Promise<number> {
       artifact: { type: 'boolean', default: false },
       'correlation-id': { type: 'string' },
       'idempotency-key': { type: 'string' },
+      results: { type: 'string' },
+      csv: { type: 'string' },
+      fix: { type: 'string' },
+      net: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -220,6 +229,32 @@ export async function main(argv: string[]): Promise<number> {
             values.pretty,
           );
         return 0;
+      }
+      case 'book': {
+        if (!file) throw new InputError({ detail: 'missing FILE argument (use - for stdin)' });
+        const { BookInputError, defaultThreads, runBook } = await import('./book.js');
+        try {
+          const { output, failed } = await runBook({
+            file,
+            results: values.results,
+            csv: values.csv,
+            fix: values.fix,
+            net: values.net,
+            pretty: values.pretty,
+            runAt: values['run-at'],
+            chunkSize: Math.max(1, Number(process.env.KEEL_BOOK_CHUNK_SIZE) || 250),
+            threads:
+              process.env.KEEL_ENGINE_THREADS !== undefined && process.env.KEEL_ENGINE_THREADS !== ''
+                ? Math.max(0, Number(process.env.KEEL_ENGINE_THREADS))
+                : defaultThreads(),
+          });
+          process.stdout.write(output);
+          process.stdout.write('\n');
+          return failed > 0 ? 2 : 0;
+        } catch (error) {
+          if (error instanceof BookInputError) throw new InputError(error.body);
+          throw error;
+        }
       }
       default:
         process.stderr.write(`keel: unknown command '${command}'\n\n${USAGE}\n`);

@@ -18,6 +18,9 @@ import type { SimulateRequest } from '../contracts/dpm-request.js';
 import type { ProposalRequest } from '../contracts/advisory-request.js';
 import {
   analyzeValue,
+  bookChunk,
+  type BookChunkOutput,
+  type BookChunkTask,
   proposeValue,
   simulateBatchLine,
   simulateValue,
@@ -135,11 +138,22 @@ export class EnginePool {
     );
   }
 
-  private async dispatch<T>(name: string, heavy: boolean, input: () => unknown, inline: () => T): Promise<T> {
-    if (!heavy || this.threads === 0) {
+  /** A chunk of a book: always on a thread when there are threads (chunks are large by design). */
+  async bookChunk(task: BookChunkTask): Promise<BookChunkOutput> {
+    if (this.threads === 0) {
       this.counts.inline++;
-      return inline();
+      return bookChunk(task);
     }
+    this.counts.thread++;
+    return (await this.piscina().run(task, { name: 'bookChunk' })) as BookChunkOutput;
+  }
+
+  /** Chunks waiting for a thread (the CLI keeps about two per thread in flight). */
+  get queued(): number {
+    return this.pool?.queueSize ?? 0;
+  }
+
+  private piscina(): Piscina {
     this.pool ??= new Piscina({
       filename: workerFile(),
       minThreads: 0,
@@ -147,14 +161,20 @@ export class EnginePool {
       idleTimeout: 60_000,
       maxQueue: MAX_QUEUED_TASKS,
     });
+    return this.pool;
+  }
+
+  private async dispatch<T>(name: string, heavy: boolean, input: () => unknown, inline: () => T): Promise<T> {
+    if (!heavy || this.threads === 0) {
+      this.counts.inline++;
+      return inline();
+    }
+    const pool = this.piscina();
     this.counts.thread++;
     try {
-      return (await this.pool.run(input(), { name })) as T;
+      return (await pool.run(input(), { name })) as T;
     } catch (error) {
-      if (
-        this.pool.queueSize >= MAX_QUEUED_TASKS ||
-        /queue is at limit/i.test(String((error as Error)?.message))
-      )
+      if (pool.queueSize >= MAX_QUEUED_TASKS || /queue is at limit/i.test(String((error as Error)?.message)))
         throw new EngineBusyError('every engine thread is busy and the queue is full');
       throw error;
     }

@@ -5,4 +5,4 @@ import { loadSolver } from '../engine/targets/solver.js';
 
 await loadSolver();
 
-export { analyze, propose, simulate, simulateBatchLine } from './tasks.js';
+export { analyze, bookChunk, propose, simulate, simulateBatchLine } from './tasks.js';

@@ -5,9 +5,14 @@
  */
 import { canonicalHash } from '../contracts/canonical.js';
 import { analyzeRequestSchema, type AnalyzeRequest } from '../contracts/dpm-analyze.js';
-import { simulateRequestSchema, type SimulateRequest } from '../contracts/dpm-request.js';
+import {
+  engineOptionsSchema,
+  portfolioSnapshotSchema,
+  simulateRequestSchema,
+  type SimulateRequest,
+} from '../contracts/dpm-request.js';
 import { proposalRequestSchema, type ProposalRequest } from '../contracts/advisory-request.js';
-import { parseAndValidate, type Parsed } from '../contracts/parse.js';
+import { parseAndValidate, type Parsed, validate } from '../contracts/parse.js';
 import { analyzeBatch } from '../engine/batch.js';
 import { simulateRebalance } from '../engine/pipeline.js';
 import { batchJsonText, resultJsonText } from '../engine/wire.js';
@@ -16,6 +21,9 @@ import { proposalJsonText } from '../advisory/wire.js';
 import { buildProposalArtifact } from '../advisory/artifact.js';
 import { applyPolicyPack } from '../policy/apply.js';
 import { packDefinition, type PackForRun } from '../policy/record.js';
+import { Market } from '../engine/market.js';
+import { compactOutcome, type LineOutcome } from '../book/compact.js';
+import { errorText, parseShared, portfolioBodyFromText, type Raw } from '../book/request.js';
 
 /** `POST /rebalance/simulate`: the request body text and the run's identity. */
 export interface SimulateTask {
@@ -135,4 +143,101 @@ export function simulateBatchLine(task: BatchLineTask): BatchLineOutcome {
   }
   const json = resultJsonText(simulateRebalance(parsed.value, { requestHash: canonicalHash(parsed.value) }));
   return { text: task.pretty ? JSON.stringify(JSON.parse(json), null, indent) : json, invalid: false };
+}
+
+/** A chunk of a book (issue 16): the shared line's text and some portfolio lines. */
+export interface BookChunkTask {
+  shared: string;
+  lines: { line: number; text: string }[];
+  /** Also return each portfolio's simulate result text (null for a failed line). */
+  results?: boolean;
+}
+
+export interface BookChunkOutput {
+  outcomes: LineOutcome[];
+  results?: (string | null)[];
+}
+
+let sharedCache: { text: string; shared: SharedParsed } | null = null;
+
+type SharedParsed = Extract<ReturnType<typeof parseShared>, { ok: true }>;
+
+function sharedOf(text: string): SharedParsed {
+  if (sharedCache?.text === text) return sharedCache.shared;
+  const parsed = parseShared(text);
+  if (!parsed.ok) throw new Error(`bookChunk: shared line does not validate: ${errorText(parsed.errors)}`);
+  sharedCache = { text, shared: parsed };
+  return parsed;
+}
+
+/**
+ * A portfolio's simulate request. The shared parts (market data, shelf, model) were validated
+ * once with the very schemas the simulate request uses, and a request's fields are validated
+ * independently of each other, so only the portfolio snapshot and the merged options are
+ * validated here: the value (and so the hash and the result) is what validating the whole
+ * simulate body gives, field for field and in the same key order.
+ */
+function portfolioRequest(shared: SharedParsed, body: Raw, modelId: string): Parsed<SimulateRequest> {
+  const portfolio = validate(portfolioSnapshotSchema, body.portfolio_snapshot, ['portfolio_snapshot']);
+  const options = validate(engineOptionsSchema, body.options, ['options']);
+  if (!portfolio.ok || !options.ok)
+    return {
+      ok: false,
+      errors: [...(portfolio.ok ? [] : portfolio.errors), ...(options.ok ? [] : options.errors)],
+    };
+  return {
+    ok: true,
+    value: {
+      portfolio_snapshot: portfolio.value,
+      market_data_snapshot: shared.value.market_data_snapshot,
+      model_portfolio: shared.value.models[modelId]!,
+      shelf_entries: shared.value.shelf_entries,
+      options: options.value,
+    },
+  };
+}
+
+/**
+ * Run every portfolio of a chunk as `keel simulate` runs its body alone (run id and hash from
+ * the canonical request); a line that does not validate or whose run throws is a failed outcome.
+ */
+export function bookChunk(task: BookChunkTask): BookChunkOutput {
+  const shared = sharedOf(task.shared);
+  const outcomes: LineOutcome[] = [];
+  const results: (string | null)[] = [];
+  for (const { line, text } of task.lines) {
+    const body = portfolioBodyFromText(shared.raw, text);
+    if (!body.ok) {
+      outcomes.push({ ok: false, line, portfolio_id: body.portfolioId, error: body.error });
+      results.push(null);
+      continue;
+    }
+    const parsed = portfolioRequest(shared, body.body, body.modelId);
+    if (!parsed.ok) {
+      outcomes.push({
+        ok: false,
+        line,
+        portfolio_id: body.portfolioId || null,
+        error: errorText(parsed.errors),
+      });
+      results.push(null);
+      continue;
+    }
+    try {
+      const result = simulateRebalance(parsed.value, { requestHash: canonicalHash(parsed.value) });
+      const market = new Market(parsed.value.market_data_snapshot);
+      outcomes.push({ ok: true, ...compactOutcome(result, market, { line, model_id: body.modelId }) });
+      results.push(task.results ? resultJsonText(result) : null);
+    } catch (error) {
+      const name = error instanceof Error ? error.constructor.name : 'Error';
+      outcomes.push({
+        ok: false,
+        line,
+        portfolio_id: body.portfolioId || null,
+        error: `engine error (${name})`,
+      });
+      results.push(null);
+    }
+  }
+  return task.results ? { outcomes, results } : { outcomes };
 }

@@ -192,6 +192,7 @@ export const FIELD_DOCS: Record<string, Doc> = {
   include_artifact: ['Include the run artifact.', true],
   include_async_operation: ['Include the async operation that produced the run.', true],
   include_idempotency_history: ['Include the idempotency history of the run’s key.', true],
+  net: ['Net buys and sells per instrument (book blocks; default gross, per side).', true],
   // Advisory proposal lifecycle (spec 40 Part A)
   approved: ['true approves (or records consent); false rejects.', true],
   related_version_no: ['The proposal version the action refers to.', 1],

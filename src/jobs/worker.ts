@@ -1,6 +1,6 @@
 /**
  * `keel worker`: a process that only runs queued jobs (async analyses, async proposal creates and
- * versions, scenario runs), with no HTTP API. Start as many as needed on other machines, all
+ * versions, scenario runs, book chunks), with no HTTP API. Start as many as needed on other machines, all
  * pointed at one PostgreSQL server; each job is done by exactly one of them. SIGTERM lets running
  * jobs finish before exiting. With KEEL_WORKER_METRICS_PORT set, it serves its Prometheus metrics
  * on that port.
@@ -18,6 +18,7 @@ import { PolicyPackService } from '../api/policies/service.js';
 import { readCacheConfig, ScenarioCache } from '../api/scenarios/cache.js';
 import { ScenarioRunner } from '../api/scenarios/runner.js';
 import { SCENARIO_QUEUE } from '../api/scenarios/service.js';
+import { BOOK_QUEUE, BookService } from '../api/books/service.js';
 import { openStore, readServerConfig, StartupError } from '../api/server.js';
 import { loadSolver } from '../engine/targets/solver.js';
 import { JobQueue } from '../store/queue.js';
@@ -36,7 +37,7 @@ export async function runWorker(env: Env = process.env): Promise<void> {
   await queue.ensureQueue(SCENARIO_QUEUE);
   await queue.ensureQueue(PROPOSAL_QUEUE);
   const metrics = new Metrics();
-  metrics.watchQueue(queue, [ANALYZE_QUEUE, SCENARIO_QUEUE, PROPOSAL_QUEUE]);
+  metrics.watchQueue(queue, [ANALYZE_QUEUE, SCENARIO_QUEUE, PROPOSAL_QUEUE, BOOK_QUEUE]);
   const cache = new ScenarioCache(readCacheConfig(env), metrics, log);
   const engine = engineFromEnv(env);
   const dpm = new DpmService(db, env, engine);
@@ -48,6 +49,7 @@ export async function runWorker(env: Env = process.env): Promise<void> {
   operations.startRecovery();
   await new ProposalOperations(new ProposalLifecycleService(db, env), queue, log).startWorkers(concurrency);
   await scenarios.startWorkers(concurrency);
+  await new BookService(db, queue, engine, env, undefined, log).startWorkers(concurrency);
   const metricsServer = await serveMetrics(env, metrics, config.host);
   log.info(
     { concurrency, metrics_port: metricsServer ? envInt(env, 'KEEL_WORKER_METRICS_PORT', 0) : null },

@@ -10,6 +10,7 @@ import { POLICY_MIGRATIONS } from './schema/policy.js';
 import { PROPOSAL_MIGRATIONS } from './schema/proposals.js';
 import { SERVICE_MIGRATIONS } from './schema/service.js';
 import { SCENARIO_MIGRATIONS } from './schema/scenarios.js';
+import { BOOK_MIGRATIONS } from './schema/books.js';
 
 export interface Migration {
   namespace: string;
@@ -26,6 +27,7 @@ export const MIGRATIONS: readonly Migration[] = [
   ...POLICY_MIGRATIONS,
   ...SERVICE_MIGRATIONS,
   ...SCENARIO_MIGRATIONS,
+  ...BOOK_MIGRATIONS,
 ];
 
 export class MigrationError extends Error {}

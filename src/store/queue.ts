@@ -89,15 +89,36 @@ export class JobQueue {
     return new JobQueue(boss, config);
   }
 
-  async ensureQueue(name: string): Promise<void> {
-    if (await this.boss.getQueue(name)) return;
-    await this.boss.createQueue(name, {
-      name,
-      retryLimit: this.config.retryLimit,
-      retryDelay: this.config.retryDelaySeconds,
-      retryBackoff: true,
-      expireInSeconds: this.config.expireInSeconds,
-    });
+  /**
+   * Create `name` unless it exists. `expireInSeconds` overrides the default job timeout for this
+   * queue (a queue whose jobs are short and idempotent retries a dead worker's job sooner).
+   */
+  async ensureQueue(name: string, overrides: { expireInSeconds?: number } = {}): Promise<void> {
+    const expireInSeconds = overrides.expireInSeconds ?? this.config.expireInSeconds;
+    const existing = await this.boss.getQueue(name);
+    if (existing) {
+      if (overrides.expireInSeconds !== undefined && existing.expireInSeconds !== expireInSeconds)
+        await this.boss.updateQueue(name, { ...existing, expireInSeconds });
+      return;
+    }
+    // Processes starting together on a fresh database race to create a queue, and its DDL can
+    // deadlock: the loser waits for the winner's commit and finds the queue there.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.boss.createQueue(name, {
+          name,
+          retryLimit: this.config.retryLimit,
+          retryDelay: this.config.retryDelaySeconds,
+          retryBackoff: true,
+          expireInSeconds,
+        });
+        return;
+      } catch (error) {
+        await new Promise((r) => setTimeout(r, 100 * attempt + Math.floor(Math.random() * 100)));
+        if (await this.boss.getQueue(name)) return;
+        if (attempt >= 5) throw error;
+      }
+    }
   }
 
   /**

@@ -145,3 +145,39 @@ export function generateRequest(opts: GenerateOptions): Record<string, unknown> 
     options,
   };
 }
+
+export interface GenerateBookOptions {
+  portfolios: number;
+  /** Positions per portfolio (the market and shelf cover about 10 % more instruments). */
+  positions: number;
+  seed: number;
+  /** Distinct models, assigned round-robin (default 3). */
+  models?: number;
+}
+
+/**
+ * A book as JSON Lines (issue 16): line 1 the shared market data, shelf, models and options of
+ * `generateRequest`'s seeded universe; then one portfolio per line, each its own seeded
+ * holdings and cash over the same instruments, following model `m<i mod models>`.
+ */
+export function* generateBookLines(opts: GenerateBookOptions): Generator<string> {
+  const base = generateRequest({ positions: opts.positions, seed: opts.seed, constraints: true });
+  const count = Math.max(1, opts.models ?? 3);
+  const models: Record<string, unknown> = {};
+  for (let m = 0; m < count; m++)
+    models[`m${m}`] = generateRequest({ positions: opts.positions, seed: opts.seed + m }).model_portfolio;
+  yield JSON.stringify({
+    market_data_snapshot: base.market_data_snapshot,
+    shelf_entries: base.shelf_entries,
+    models,
+    options: base.options,
+  });
+  for (let i = 0; i < opts.portfolios; i++) {
+    const portfolio = generateRequest({ positions: opts.positions, seed: opts.seed * 100_003 + i + 1 })
+      .portfolio_snapshot as Record<string, unknown>;
+    yield JSON.stringify({
+      portfolio_snapshot: { ...portfolio, portfolio_id: `pf_${String(i).padStart(6, '0')}` },
+      model_id: `m${i % count}`,
+    });
+  }
+}

@@ -81,6 +81,7 @@ describe('OpenAPI document', () => {
       'Proposals',
       'Scenarios',
       'Identity',
+      'Books',
       'Health',
     ]);
     for (const { method, path, op } of operations) {

@@ -1,0 +1,169 @@
+/**
+ * Books across processes (issue 16): a server SIGKILLed in the middle of a book finishes every
+ * portfolio exactly once after a restart (the dead worker's chunk job expires after
+ * KEEL_BOOK_CHUNK_TIMEOUT_SECONDS and is retried; a chunk's rows and DONE mark commit together);
+ * two `keel worker` processes share one book on PostgreSQL, no chunk recorded twice.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BookService } from '../../src/api/books/service.js';
+import { EnginePool } from '../../src/compute/engine-pool.js';
+import { openDatabase, type Database } from '../../src/store/database.js';
+import { JobQueue } from '../../src/store/queue.js';
+import { generateBookLines } from '../../src/tools/generate-request.js';
+import { serveKeel, spawnKeel, stopKeel } from '../support/process.js';
+import { BACKENDS, openTestStore, type TestStore } from '../support/store.js';
+
+const BOOK_ENV = {
+  KEEL_QUEUE_MAINTENANCE_SECONDS: '1',
+  KEEL_JOB_RETRY_DELAY_SECONDS: '1',
+  KEEL_BOOK_CHUNK_SIZE: '40',
+  KEEL_BOOK_CHUNK_TIMEOUT_SECONDS: '5',
+  KEEL_ENGINE_THREADS: '1',
+  LOG_LEVEL: 'info',
+};
+const PORTFOLIOS = 1200;
+const BODY = `${[...generateBookLines({ portfolios: PORTFOLIOS, positions: 30, seed: 21 })].join('\n')}\n`;
+
+/** `book chunk` log lines (pino JSON) of a process: which chunks it recorded. */
+function recordedChunks(output: string): number[] {
+  const out: number[] = [];
+  for (const line of output.split('\n')) {
+    if (!line.includes('"book chunk"')) continue;
+    const entry = JSON.parse(line) as { chunk_no: number; outcome: string };
+    if (entry.outcome === 'recorded' || entry.outcome === 'finished') out.push(entry.chunk_no);
+  }
+  return out;
+}
+
+async function bookReport(db: Database, bookId: string) {
+  const [book] = await db.query<{ status: string; portfolios_done: number; chunks_total: number }>(
+    'SELECT status, portfolios_done, chunks_total FROM rebalance_books WHERE book_id = $1',
+    [bookId],
+  );
+  const [rows] = await db.query<{ n: number; distinct_lines: number }>(
+    'SELECT COUNT(*)::int AS n, COUNT(DISTINCT line_no)::int AS distinct_lines FROM rebalance_book_results WHERE book_id = $1',
+    [bookId],
+  );
+  const chunks = await db.query<{ status: string }>(
+    'SELECT status FROM rebalance_book_chunks WHERE book_id = $1',
+    [bookId],
+  );
+  return { book: book!, rows: rows!, chunks };
+}
+
+describe.each(BACKENDS)('books across processes (%s)', (backend) => {
+  let store: TestStore | null = null;
+  let dataDir: string | null = null;
+  afterAll(async () => {
+    await store?.drop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('a server SIGKILLed mid-book finishes every portfolio exactly once after a restart', async () => {
+    let env: Record<string, string>;
+    if (backend === 'postgres') {
+      store = await openTestStore('postgres');
+      env = { ...BOOK_ENV, DATABASE_URL: store.url!, KEEL_QUEUE_SCHEMA: store.queueSchema };
+    } else {
+      dataDir = mkdtempSync(join(tmpdir(), 'keel-book-crash-'));
+      env = { ...BOOK_ENV, DATABASE_URL: '', KEEL_DATA_DIR: dataDir };
+    }
+    const first = await serveKeel({ ...env, KEEL_WORKER_CONCURRENCY: '1' });
+    const res = await fetch(`http://127.0.0.1:${first.port}/rebalance/books`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-ndjson' },
+      body: BODY,
+    });
+    expect(res.status).toBe(202);
+    const { book_id: bookId } = (await res.json()) as { book_id: string };
+    const progress = async (port: number) =>
+      (await (await fetch(`http://127.0.0.1:${port}/rebalance/books/${bookId}`)).json()) as {
+        status: string;
+        progress: { portfolios_done: number; portfolios_total: number };
+      };
+    // Kill it once some chunks are recorded and others are not.
+    const killBy = Date.now() + 60_000;
+    let before = 0;
+    while (Date.now() < killBy) {
+      before = (await progress(first.port)).progress.portfolios_done;
+      if (before > 0) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await stopKeel(first.child, 'SIGKILL');
+    expect(before).toBeGreaterThan(0);
+    expect(before).toBeLessThan(PORTFOLIOS);
+
+    const second = await serveKeel({ ...env, KEEL_WORKER_CONCURRENCY: '2' });
+    const deadline = Date.now() + 120_000;
+    let view = await progress(second.port);
+    while (Date.now() < deadline && view.status !== 'SUCCEEDED' && view.status !== 'FAILED') {
+      await new Promise((r) => setTimeout(r, 250));
+      view = await progress(second.port);
+    }
+    await stopKeel(second.child);
+    expect(view.status).toBe('SUCCEEDED');
+    expect(view.progress.portfolios_done).toBe(PORTFOLIOS);
+    const recorded = [...recordedChunks(first.output()), ...recordedChunks(second.output())];
+    expect(new Set(recorded).size, 'a chunk was recorded twice').toBe(recorded.length);
+    const inspect = store?.db ?? (await openDatabase({ dataDir: dataDir! }));
+    try {
+      const report = await bookReport(inspect, bookId);
+      expect(report.book.status).toBe('SUCCEEDED');
+      expect(report.rows).toEqual({ n: PORTFOLIOS, distinct_lines: PORTFOLIOS });
+      expect(report.chunks.every((c) => c.status === 'DONE')).toBe(true);
+      expect(recorded.length).toBe(report.book.chunks_total);
+    } finally {
+      if (!store) await inspect.close();
+    }
+  }, 240_000);
+
+  it.runIf(backend === 'postgres')(
+    'two worker processes share one book, no chunk recorded twice',
+    async () => {
+      const workerStore = await openTestStore('postgres');
+      try {
+        const env = {
+          ...BOOK_ENV,
+          DATABASE_URL: workerStore.url!,
+          KEEL_QUEUE_SCHEMA: workerStore.queueSchema,
+          KEEL_WORKER_CONCURRENCY: '1',
+        };
+        const queue = await JobQueue.start(workerStore.db, { schema: workerStore.queueSchema });
+        const engine = new EnginePool({ threads: 0 });
+        const books = new BookService(workerStore.db, queue, engine, env);
+        await books.ensureQueue();
+        // Both workers are up before the first chunk job exists.
+        const workers = [spawnKeel(['worker'], env), spawnKeel(['worker'], env)];
+        const startBy = Date.now() + 60_000;
+        while (!workers.every((w) => w.output().includes('worker started'))) {
+          if (Date.now() > startBy || workers.some((w) => w.child.exitCode !== null))
+            throw new Error(`workers did not start: ${workers.map((w) => w.output()).join('\n')}`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        const { book } = await books.submit('default', null, undefined, [Buffer.from(BODY)]);
+        await queue.stop(false);
+        const deadline = Date.now() + 120_000;
+        let report = await bookReport(workerStore.db, book.book_id);
+        while (Date.now() < deadline && report.book.status !== 'SUCCEEDED') {
+          await new Promise((r) => setTimeout(r, 250));
+          report = await bookReport(workerStore.db, book.book_id);
+        }
+        await Promise.all(workers.map((w) => stopKeel(w.child)));
+        await engine.close();
+        expect(report.book.status).toBe('SUCCEEDED');
+        expect(report.rows).toEqual({ n: PORTFOLIOS, distinct_lines: PORTFOLIOS });
+        const perWorker = workers.map((w) => recordedChunks(w.output()));
+        const all = perWorker.flat();
+        expect(all.length).toBe(report.book.chunks_total);
+        expect(new Set(all).size).toBe(all.length);
+        expect(Math.min(...perWorker.map((p) => p.length))).toBeGreaterThan(0);
+      } finally {
+        await workerStore.drop();
+      }
+    },
+    240_000,
+  );
+});
