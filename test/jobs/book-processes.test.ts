@@ -114,7 +114,10 @@ describe.each(BACKENDS)('books across processes (%s)', (backend) => {
       expect(report.book.status).toBe('SUCCEEDED');
       expect(report.rows).toEqual({ n: PORTFOLIOS, distinct_lines: PORTFOLIOS });
       expect(report.chunks.every((c) => c.status === 'DONE')).toBe(true);
-      expect(recorded.length).toBe(report.book.chunks_total);
+      // The log line follows the commit, so a chunk committed just before the SIGKILL may have no
+      // line; the rows above prove each portfolio was recorded once, the lines prove no chunk twice.
+      expect(recorded.length).toBeLessThanOrEqual(report.book.chunks_total);
+      expect(recorded.length).toBeGreaterThanOrEqual(report.book.chunks_total - 1);
     } finally {
       if (!store) await inspect.close();
     }
