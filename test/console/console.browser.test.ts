@@ -613,6 +613,7 @@ describe.skipIf(!HAVE_CHROMIUM)('book pages in Chromium on the real book API (em
           `${b.progress.portfolios_done} of ${b.progress.portfolios_total}`,
         ]),
       );
+    await shot(alice, 'books');
     await alice.getByLabel('Status').selectOption('CANCELLED');
     await alice.getByRole('button', { name: 'Apply filters' }).click();
     await alice.waitForURL(/status=CANCELLED/);

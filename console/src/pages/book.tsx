@@ -250,6 +250,7 @@ export function BookPage(props: { api: Fetcher; me: Identity; session: Session; 
                     </tbody>
                   </Table>
                 )}
+                {data.blocks.fx_blocks.length > 0 && <h3>FX block orders</h3>}
                 {data.blocks.fx_blocks.length > 0 && (
                   <Table label="FX block orders table">
                     <thead>
