@@ -71,11 +71,16 @@ export function errorText(body: unknown, status: number): string {
 export type { Fetcher } from './fetcher.js';
 
 /** A fetcher bound to a session. */
+function headersFor(session: Session, accept: string): Record<string, string> {
+  const headers: Record<string, string> = { Accept: accept };
+  if (session.token) headers.Authorization = `Bearer ${session.token}`;
+  else if (session.tenant) headers['X-Tenant-Id'] = session.tenant;
+  return headers;
+}
+
 export function apiFor(session: Session): Fetcher {
   return async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    const headers: Record<string, string> = { Accept: 'application/json' };
-    if (session.token) headers.Authorization = `Bearer ${session.token}`;
-    else if (session.tenant) headers['X-Tenant-Id'] = session.tenant;
+    const headers = headersFor(session, 'application/json');
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     const res = await fetch(path, {
       method,
@@ -94,6 +99,36 @@ export function apiFor(session: Session): Fetcher {
     if (!res.ok) throw new ApiError(res.status, errorText(parsed, res.status));
     return parsed as T;
   };
+}
+
+/**
+ * Saves a file the API serves (e.g. a book's orders.csv) under `filename`. A plain link cannot
+ * carry the bearer token, so the file is fetched like any API call and handed to the browser as
+ * a blob: URL (same document, nothing the CSP forbids).
+ */
+export async function download(session: Session, path: string, filename: string): Promise<void> {
+  const res = await fetch(path, {
+    headers: headersFor(session, '*/*'),
+    credentials: 'omit',
+    cache: 'no-store',
+  });
+  if (!res.ok) {
+    let parsed: unknown = undefined;
+    try {
+      parsed = await res.json();
+    } catch {
+      parsed = undefined;
+    }
+    throw new ApiError(res.status, errorText(parsed, res.status));
+  }
+  const url = URL.createObjectURL(await res.blob());
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
 /** `?a=1&b=2` from the non-empty values. */

@@ -7,6 +7,7 @@ import { render } from 'preact';
 import { useMemo, useState } from 'preact/hooks';
 import { apiFor, clearSession, type Identity, loadSession, saveSession, type Session } from './api';
 import { BookPage } from './pages/book';
+import { BooksPage } from './pages/books';
 import { ProposalPage } from './pages/proposal';
 import { ProposalsPage } from './pages/proposals';
 import { RunPage } from './pages/run';
@@ -41,6 +42,7 @@ function App() {
           <nav aria-label="Main">
             <a href={link('runs')}>Runs</a>
             <a href={link('proposals')}>Proposals</a>
+            <a href={link('books')}>Books</a>
           </nav>
         )}
         {me.data && <Who me={me.data} session={session} update={update} signOut={signOut} />}
@@ -166,14 +168,15 @@ function Page(props: { api: ReturnType<typeof apiFor>; me: Identity; session: Se
       return <ProposalsPage key={k} {...common} params={loc.params} />;
     if (page === 'proposals' && id) return <ProposalPage key={k} {...common} id={id} />;
     if (page === 'scenarios' && id) return <ScenarioPage key={k} {...common} id={id} />;
+    if (page === 'books' && id === undefined) return <BooksPage key={k} {...common} params={loc.params} />;
     if (page === 'books' && id) return <BookPage key={k} {...common} id={id} />;
   }
   return (
     <>
       <Heading>Page not found</Heading>
       <p>
-        No console page at {loc.path}. Go to the <a href={`${BASE}/runs`}>runs</a> or the{' '}
-        <a href={`${BASE}/proposals`}>proposals</a>.
+        No console page at {loc.path}. Go to the <a href={`${BASE}/runs`}>runs</a>, the{' '}
+        <a href={`${BASE}/proposals`}>proposals</a> or the <a href={`${BASE}/books`}>books</a>.
       </p>
     </>
   );

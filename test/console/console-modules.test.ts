@@ -6,8 +6,11 @@ import { describe, expect, it } from 'vitest';
 import { bandFor, bandOptions, complement, sumWeights, weightDelta } from '../../console/src/bands.js';
 import {
   type Book,
+  bookDownloads,
   isLive,
+  listBooks,
   loadBook,
+  pace,
   percentDone,
   pollBook,
   type Timers,
@@ -54,49 +57,98 @@ describe('console tolerance bands', () => {
 const BOOK: Book = {
   book_id: 'bk_1',
   status: 'RUNNING',
-  created_at: '2026-03-01T09:00:00+00:00',
+  created_at: '2026-03-01T09:00:00.000Z',
+  created_by: 'pm_a',
+  started_at: '2026-03-01T09:00:00.150Z',
+  finished_at: null,
   progress: {
     portfolios_total: 3,
     portfolios_done: 1,
     by_status: { READY: 1, PENDING_REVIEW: 0, BLOCKED: 0 },
     failed_lines: 0,
-    rate_per_second: '1.5',
-    eta_seconds: 2,
+    rate_per_second: 1.5,
+    eta_seconds: 1.3,
   },
   summary: null,
+  error: null,
+  links: {
+    self: '/rebalance/books/bk_1',
+    exceptions: '/rebalance/books/bk_1/exceptions',
+    blocks: '/rebalance/books/bk_1/blocks',
+    results: '/rebalance/books/bk_1/results',
+    orders_csv: '/rebalance/books/bk_1/orders.csv',
+    orders_fix: '/rebalance/books/bk_1/orders.fix',
+    cancel: '/rebalance/books/bk_1/cancel',
+  },
 };
 
+/** A fake book API that answers as the real one does: blocks only once SUCCEEDED (409 before). */
 function fakeApi(statuses: Book['status'][]) {
   const calls: string[] = [];
   let n = 0;
+  let status: Book['status'] = statuses[0]!;
   const api = async <T>(method: string, path: string): Promise<T> => {
     calls.push(`${method} ${path}`);
     if (path === '/rebalance/books/bk_1') {
-      const status = statuses[Math.min(n++, statuses.length - 1)]!;
+      status = statuses[Math.min(n++, statuses.length - 1)]!;
       return { ...BOOK, status } as T;
     }
     if (path.endsWith('/exceptions'))
-      return { items: [{ portfolio_id: 'p', line: 2, status: 'BLOCKED', reason: 'R', detail: null }] } as T;
-    if (path.endsWith('/blocks')) return { blocks: [], fx_blocks: [] } as T;
+      return {
+        items: [{ portfolio_id: 'p', line: 2, status: 'BLOCKED', reason: 'BLOCKED', detail: 'CASH_BAND' }],
+      } as T;
+    if (path.endsWith('/blocks')) {
+      if (status !== 'SUCCEEDED') throw new Error('409: BOOK_NOT_FINISHED');
+      return {
+        net: false,
+        blocks: [{ instrument_id: 'EQ_1', side: 'BUY', quantity: '3', allocations: [] }],
+        fx_blocks: [],
+      } as T;
+    }
+    if (/^\/rebalance\/books(\?|$)/.test(path)) return { items: [BOOK], next_cursor: null } as T;
     throw new Error(`unexpected ${path}`);
   };
   return { api, calls };
 }
 
 describe('console book data', () => {
-  it('reads the book, its exceptions and blocks with the contract’s paths', async () => {
+  it('reads the book and its exceptions with the contract’s paths, and no blocks while it runs', async () => {
     const { api, calls } = fakeApi(['RUNNING']);
     const data = await loadBook(api, 'bk_1');
-    expect(calls.sort()).toEqual([
-      'GET /rebalance/books/bk_1',
-      'GET /rebalance/books/bk_1/blocks',
-      'GET /rebalance/books/bk_1/exceptions',
-    ]);
+    expect(calls.sort()).toEqual(['GET /rebalance/books/bk_1', 'GET /rebalance/books/bk_1/exceptions']);
     expect(data.exceptions).toHaveLength(1);
-    expect(data.fx_blocks).toEqual([]);
+    expect(data.blocks).toBeNull();
     expect(percentDone(data.book)).toBe(33);
+    expect(pace(data.book)).toBe('1.5 per second, about 1.3 s left');
+    expect(bookDownloads(data.book)).toEqual([]);
     expect(isLive('QUEUED') && isLive('RUNNING')).toBe(true);
     expect(isLive('SUCCEEDED') || isLive('FAILED') || isLive('CANCELLED')).toBe(false);
+  });
+
+  it('reads the block orders and offers the CSV and FIX exports once the book SUCCEEDED', async () => {
+    const { api, calls } = fakeApi(['SUCCEEDED']);
+    const data = await loadBook(api, 'bk_1');
+    expect(calls).toContain('GET /rebalance/books/bk_1/blocks');
+    expect(data.blocks?.blocks[0]).toMatchObject({ instrument_id: 'EQ_1', quantity: '3' });
+    expect(bookDownloads(data.book).map((d) => [d.path, d.filename])).toEqual([
+      ['/rebalance/books/bk_1/orders.csv', 'bk_1.csv'],
+      ['/rebalance/books/bk_1/orders.fix', 'bk_1.fix'],
+    ]);
+    expect(pace({ ...data.book, progress: { ...data.book.progress, eta_seconds: null } })).toBe(
+      '1.5 per second',
+    );
+    expect(pace({ ...data.book, progress: { ...data.book.progress, rate_per_second: null } })).toBe('–');
+  });
+
+  it('lists books with the status filter, page size and cursor in the query', async () => {
+    const { api, calls } = fakeApi(['RUNNING']);
+    const page = await listBooks(api, { status: 'SUCCEEDED', cursor: 'bk_9', limit: 20 });
+    expect(page.items[0]!.book_id).toBe('bk_1');
+    await listBooks(api, {});
+    expect(calls).toEqual([
+      'GET /rebalance/books?status=SUCCEEDED&limit=20&cursor=bk_9',
+      'GET /rebalance/books',
+    ]);
   });
 
   it('polls while QUEUED or RUNNING and stops when the book finishes', async () => {

@@ -6,13 +6,16 @@
  * user without permission sees no action buttons while the API refuses them anyway.
  * KEEL_CONSOLE_SCREENSHOTS=<dir> also saves the screenshots of docs/console/.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BookService } from '../../src/api/books/service.js';
 import { consoleDirectory } from '../../src/api/console/routes.js';
+import { EnginePool } from '../../src/compute/engine-pool.js';
+import { NDJSON, SMALL_BOOK } from '../support/book.js';
 import { demo, startTestApp, type TestApp } from '../support/http.js';
 import { scenarioBase, settled } from '../support/scenarios.js';
 
@@ -31,6 +34,10 @@ const sign = (sub: string, roles: string[]) =>
     .setIssuedAt()
     .setExpirationTime('30m')
     .sign(new TextEncoder().encode(SECRET));
+
+const shot = async (page: Page, name: string) => {
+  if (SHOTS) await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+};
 
 describe.skipIf(!HAVE_CHROMIUM)('review console in Chromium (embedded)', () => {
   let t: TestApp;
@@ -157,10 +164,6 @@ describe.skipIf(!HAVE_CHROMIUM)('review console in Chromium (embedded)', () => {
     await page.getByText(`${who}`, { exact: false }).first().waitFor();
     return page;
   }
-
-  const shot = async (page: Page, name: string) => {
-    if (SHOTS) await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-  };
 
   it('lists runs with filters and paging state in the URL', async () => {
     const page = await tabAs('compliance_bob', '/console/runs');
@@ -376,83 +379,249 @@ describe.skipIf(!HAVE_CHROMIUM)('review console in Chromium (embedded)', () => {
     await page.waitForURL(/#main$/);
     await page.close();
   }, 120_000);
+});
 
-  it('renders the book page from the book API’s contract (answers stubbed in the browser)', async () => {
-    const page = await tabAs('pm_alice', '/console/runs');
-    let calls = 0;
-    await page.route('**/rebalance/books/bk_demo', (route) => {
-      calls += 1;
-      return route.fulfill({
-        json: {
-          book_id: 'bk_demo',
-          status: calls < 2 ? 'RUNNING' : 'SUCCEEDED',
-          created_at: '2026-03-01T09:00:00+00:00',
-          progress: {
-            portfolios_total: 1200,
-            portfolios_done: calls < 2 ? 700 : 1200,
-            by_status: { READY: 1100, PENDING_REVIEW: 60, BLOCKED: 36 },
-            failed_lines: 4,
-            rate_per_second: '85.2',
-            eta_seconds: calls < 2 ? 6 : 0,
-          },
-          summary: {},
-        },
-      });
+describe.skipIf(!HAVE_CHROMIUM)('book pages in Chromium on the real book API (embedded)', () => {
+  // A queue but no in-process workers: the test runs the book's chunks itself, so the page is
+  // seen QUEUED, part-way and SUCCEEDED deterministically.
+  const env = { KEEL_JWT_SECRET: SECRET, KEEL_BOOK_CHUNK_SIZE: '2' };
+  let t: TestApp;
+  let books: BookService;
+  let engine: EnginePool;
+  let base: string;
+  let context: BrowserContext;
+  let profile: string;
+  const token: Record<string, string> = {};
+  const auth = (who: string) => ({ Authorization: `Bearer ${token[who]}` });
+
+  beforeAll(async () => {
+    if (!consoleDirectory(process.env)) throw new Error('dist/console is missing: run `npm run build` first');
+    t = await startTestApp('embedded', env, undefined, { workers: 0 });
+    engine = new EnginePool({ threads: 0 });
+    books = new BookService(t.store.db, t.queue!, engine, env);
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    base = `http://127.0.0.1:${(t.app.server.address() as { port: number }).port}`;
+    for (const [who, roles] of [
+      ['pm_alice', ['portfolio_manager']],
+      ['support_dave', ['support']],
+    ] as [string, string[]][])
+      token[who] = await sign(who, roles);
+    profile = mkdtempSync(join(tmpdir(), 'keel-chromium-'));
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      acceptDownloads: true,
+      viewport: { width: 1280, height: 900 },
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+      ],
     });
-    await page.route('**/rebalance/books/bk_demo/exceptions', (route) =>
-      route.fulfill({
-        json: {
-          items: [
-            {
-              portfolio_id: 'pf_0042',
-              line: 43,
-              status: 'BLOCKED',
-              reason: 'MISSING_PRICE',
-              detail: 'XS123',
-            },
-            {
-              portfolio_id: 'pf_0107',
-              line: 108,
-              status: 'FAILED',
-              reason: 'VALIDATION_ERROR',
-              detail: 'bad json',
-            },
-          ],
-        },
-      }),
+    if (SHOTS) mkdirSync(SHOTS, { recursive: true });
+  }, 180_000);
+
+  afterAll(async () => {
+    await context?.close();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+    await engine?.close();
+    await t?.close();
+  }, 60_000);
+
+  async function tabAs(who: string, path: string): Promise<Page> {
+    const page = await context.newPage();
+    const outside: string[] = [];
+    page.on('request', (r) => {
+      const url = r.url();
+      if (!url.startsWith(base) && !url.startsWith('data:') && !url.startsWith('blob:')) outside.push(url);
+    });
+    page.on('close', () => expect(outside, 'requests outside Keel').toEqual([]));
+    await page.goto(`${base}${path}`);
+    await page.getByLabel('Bearer token').fill(token[who]!);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText(who, { exact: false }).first().waitFor();
+    return page;
+  }
+
+  const submit = async (key: string) => {
+    const res = await t.request('POST', '/rebalance/books', SMALL_BOOK, {
+      ...NDJSON,
+      ...auth('pm_alice'),
+      'Idempotency-Key': key,
+    });
+    expect(res.status, res.text).toBe(202);
+    return res.json.book_id as string;
+  };
+
+  const chunks = async (bookId: string) =>
+    (
+      await t.store.db.query<{ chunk_no: number }>(
+        'SELECT chunk_no FROM rebalance_book_chunks WHERE book_id = $1 ORDER BY chunk_no',
+        [bookId],
+      )
+    ).map((c) => c.chunk_no);
+
+  /** The body rows of a table region, cell texts trimmed. */
+  const rows = (page: Page, name: string) =>
+    page
+      .getByRole('region', { name, exact: true })
+      .locator('tbody tr')
+      .evaluateAll((trs: any[]): string[][] =>
+        trs.map((tr) =>
+          Array.from(tr.children as ArrayLike<any>).map((c) => String(c.textContent ?? '').trim()),
+        ),
+      );
+
+  it('follows a real book from QUEUED to SUCCEEDED: progress, summary, exceptions, blocks and CSV as the API has them', async () => {
+    const id = await submit('console-book-1');
+    // Without rebalance:simulate: no Cancel button on a live book, and the API refuses the call.
+    const dave = await tabAs('support_dave', `/console/books/${id}`);
+    await dave.getByText('0 of 7').waitFor();
+    expect(await dave.locator('#progress ~ dl').textContent()).toContain('Queued');
+    expect(await dave.getByText('Block orders are made once the book has finished.').count()).toBe(1);
+    expect(await dave.getByRole('button').allTextContents()).toEqual(['Sign out']);
+    const refused: any = await dave.evaluate(
+      async ([url, tok]) => {
+        const res = await fetch(url!, {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${tok}`, 'Content-Type': 'application/json' },
+          body: '{}',
+        });
+        return { status: res.status, body: await res.json() };
+      },
+      [`/rebalance/books/${id}/cancel`, token.support_dave],
     );
-    await page.route('**/rebalance/books/bk_demo/blocks', (route) =>
-      route.fulfill({
-        json: {
-          blocks: [
-            {
-              instrument_id: 'DBS_EQ',
-              side: 'BUY',
-              quantity: '1500',
-              allocations: [
-                { portfolio_id: 'pf_0001', quantity: '1000' },
-                { portfolio_id: 'pf_0002', quantity: '500' },
-              ],
-            },
-          ],
-          fx_blocks: [],
-        },
-      }),
+    expect(refused.status).toBe(403);
+    expect(refused.body.detail).toMatch(/^FORBIDDEN/);
+    expect((await t.get(`/rebalance/books/${id}`, auth('support_dave'))).json.status).toBe('QUEUED');
+
+    // With it: the Cancel button is there while the book is live.
+    const alice = await tabAs('pm_alice', `/console/books/${id}`);
+    await alice.getByRole('button', { name: 'Cancel book' }).waitFor();
+
+    // Part-way: the polled page catches up with the API's progress.
+    const [first, ...rest] = await chunks(id);
+    expect(rest.length).toBeGreaterThan(0);
+    await books.runChunk({ tenant: 'bank-a', book_id: id, chunk_no: first! });
+    const partway = (await t.get(`/rebalance/books/${id}`, auth('support_dave'))).json;
+    expect(partway.progress.portfolios_done).toBeGreaterThan(0);
+    expect(partway.progress.portfolios_done).toBeLessThan(7);
+    await dave.getByText(`${partway.progress.portfolios_done} of 7`).waitFor({ timeout: 15_000 });
+
+    for (const c of rest) await books.runChunk({ tenant: 'bank-a', book_id: id, chunk_no: c });
+    const book = (await t.get(`/rebalance/books/${id}`, auth('support_dave'))).json;
+    expect(book.status).toBe('SUCCEEDED');
+    await dave.getByText('7 of 7').waitFor({ timeout: 15_000 });
+    await alice.getByText('7 of 7').waitFor({ timeout: 15_000 });
+    expect(await alice.getByRole('button', { name: 'Cancel book' }).count()).toBe(0);
+
+    const facts = (await dave.locator('#progress ~ dl').textContent())!;
+    const p = book.progress;
+    expect(facts).toContain('Succeeded');
+    expect(facts).toContain(`${p.by_status.READY} / ${p.by_status.PENDING_REVIEW} / ${p.by_status.BLOCKED}`);
+    expect(facts).toContain(`Failed lines${p.failed_lines}`);
+    expect(facts).toContain('by pm_alice');
+    expect(p.by_status).toEqual({ READY: 3, PENDING_REVIEW: 1, BLOCKED: 0 });
+
+    // Summary: totals and the failed lines with the API's reasons.
+    const summary = (await dave.locator('#summary ~ dl').textContent())!;
+    const usd = book.summary.totals.by_base_currency.USD;
+    expect(summary).toContain(`Intents${book.summary.totals.intents}`);
+    expect(summary).toContain(
+      `buys ${usd.buy_base} + sells ${usd.sell_base} = ${usd.turnover_base} USD; FX ${usd.fx_base} USD`,
     );
-    await page.goto(`${base}/console/books/bk_demo`);
-    await page.getByText('700 of 1200').waitFor();
-    await page.getByRole('button', { name: 'Cancel book' }).waitFor();
-    // Polled while RUNNING: the next answer is SUCCEEDED and polling stops.
-    await page.getByText('1200 of 1200').waitFor({ timeout: 10_000 });
-    expect(await page.getByRole('button', { name: 'Cancel book' }).count()).toBe(0);
-    expect(
-      await page.getByRole('region', { name: 'Exceptions table', exact: true }).locator('tbody tr').count(),
-    ).toBe(2);
-    expect(
-      await page.getByRole('region', { name: 'Block orders table', exact: true }).textContent(),
-    ).toContain('pf_0001: 1000');
-    await shot(page, 'book');
-    await page.close();
+    expect(await rows(dave, 'Failed lines table')).toEqual(
+      book.summary.failed_lines.map((f: { line: number; error: string }) => [String(f.line), f.error]),
+    );
+
+    // The exception queue, row for row.
+    const exceptions = (await t.get(`/rebalance/books/${id}/exceptions`, auth('support_dave'))).json.items;
+    expect(exceptions.length).toBeGreaterThan(0);
+    expect(await rows(dave, 'Exceptions table')).toEqual(
+      exceptions.map((e: any) => [
+        String(e.line),
+        e.portfolio_id,
+        e.status === 'PENDING_REVIEW' ? 'Pending review' : e.status === 'BLOCKED' ? 'Blocked' : 'Ready',
+        e.reason,
+        e.detail,
+      ]),
+    );
+
+    // Block orders: quantities and allocations exactly as the API's (hand-checked in books.test.ts).
+    const blocks = (await t.get(`/rebalance/books/${id}/blocks`, auth('support_dave'))).json;
+    expect(await rows(dave, 'Block orders table')).toEqual(
+      blocks.blocks.map((b: any) => [
+        b.instrument_id,
+        b.side,
+        b.quantity,
+        b.allocations.map((a: any) => `${a.portfolio_id}: ${a.quantity}`).join(', '),
+      ]),
+    );
+    expect(await rows(dave, 'Block orders table')).toContainEqual(['EQ_1', 'BUY', '150', 'A: 50, B: 100']);
+    expect(await rows(dave, 'FX block orders table')).toEqual(
+      blocks.fx_blocks.map((f: any) => [
+        f.pair,
+        f.buy_currency,
+        f.amount,
+        `${f.sell_amount_estimated} ${f.sell_currency}`,
+        f.allocations.map((a: any) => `${a.portfolio_id}: ${a.amount}`).join(', '),
+      ]),
+    );
+    await shot(dave, 'book');
+
+    // The CSV export, fetched with the token under the console's CSP, is the API's file.
+    const [csv] = await Promise.all([
+      dave.waitForEvent('download'),
+      dave.getByRole('button', { name: 'Download Block orders (CSV)' }).click(),
+    ]);
+    expect(csv.suggestedFilename()).toBe(`${id}.csv`);
+    const saved = readFileSync((await csv.path())!, 'utf8');
+    expect(saved).toBe((await t.get(`/rebalance/books/${id}/orders.csv`, auth('support_dave'))).text);
+    expect(saved).toContain(',EQ_1,BUY,150,');
+    const [fix] = await Promise.all([
+      dave.waitForEvent('download'),
+      dave.getByRole('button', { name: 'Download Block orders (FIX 4.4)' }).click(),
+    ]);
+    expect(readFileSync((await fix.path())!, 'utf8')).toBe(
+      (await t.get(`/rebalance/books/${id}/orders.fix`, auth('support_dave'))).text,
+    );
+    await alice.close();
+    await dave.close();
+  }, 180_000);
+
+  it('cancels a live book for a user with rebalance:simulate, and lists books by status', async () => {
+    const id = await submit('console-book-2');
+    const alice = await tabAs('pm_alice', `/console/books/${id}`);
+    await alice.getByRole('button', { name: 'Cancel book' }).click();
+    await alice.getByText('Cancelled: the book is now CANCELLED.').waitFor();
+    await alice.getByText('No block orders: the book was cancelled.').waitFor();
+    expect(await alice.getByRole('button', { name: 'Cancel book' }).count()).toBe(0);
+    expect((await t.get(`/rebalance/books/${id}`, auth('pm_alice'))).json.status).toBe('CANCELLED');
+
+    await alice.getByRole('link', { name: 'All books' }).click();
+    await alice.waitForURL(/\/console\/books$/);
+    const listed = (await t.get('/rebalance/books', auth('pm_alice'))).json.items;
+    expect(listed).toHaveLength(2);
+    await expect
+      .poll(() => rows(alice, 'Books table').then((r) => r.map((cells) => [cells[0], cells[1], cells[2]])))
+      .toEqual(
+        listed.map((b: any) => [
+          b.book_id,
+          b.status === 'CANCELLED' ? 'Cancelled' : 'Succeeded',
+          `${b.progress.portfolios_done} of ${b.progress.portfolios_total}`,
+        ]),
+      );
+    await shot(alice, 'books');
+    await alice.getByLabel('Status').selectOption('CANCELLED');
+    await alice.getByRole('button', { name: 'Apply filters' }).click();
+    await alice.waitForURL(/status=CANCELLED/);
+    await expect.poll(() => rows(alice, 'Books table').then((r) => r.map((cells) => cells[0]))).toEqual([id]);
+    await alice.getByRole('link', { name: id }).click();
+    await alice.waitForURL(new RegExp(`/console/books/${id}$`));
+    await alice.locator('#progress ~ dl').getByText('Cancelled').waitFor();
+    await alice.close();
   }, 120_000);
 });
 
