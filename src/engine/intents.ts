@@ -1,24 +1,42 @@
 /**
  * Stage 4 — security trade intents (spec 11 §3): size each trace entry in whole units toward
  * its target value, apply the tax hook to sells, suppress dust below the minimum notional.
+ * Tolerance bands (./bands.ts) may hold a row or move its goal to the band edge; a shelf entry's
+ * `lot_size` / `quantity_increment` replace the whole unit (docs/decisions/0052).
  */
-import type { EngineOptions, Position } from '../contracts/dpm-request.js';
+import { type CashBalance, type EngineOptions, isWholeMultiple, type Position } from '../contracts/dpm-request.js';
 import {
   abs,
+  add,
   type Dec,
   div,
   divInt,
+  eq,
   gt,
+  gte,
   isPositive,
   isZero,
   lt,
+  lte,
+  max,
+  min,
   mul,
+  ONE,
+  ONE_POINT_ZERO,
   sub,
   ZERO,
 } from '../contracts/decimal.js';
 import type { Market, Shelf } from './market.js';
 import { TaxBudget } from './tax.js';
-import type { Diagnostics, Money, SecurityTradeIntent, TargetInstrument, TaxImpact } from './types.js';
+import type {
+  Diagnostics,
+  Money,
+  QuantityRounding,
+  SecurityTradeIntent,
+  Side,
+  TargetInstrument,
+  TaxImpact,
+} from './types.js';
 
 export interface IntentsInput {
   trace: readonly TargetInstrument[];
@@ -30,6 +48,10 @@ export interface IntentsInput {
   shelf: Shelf;
   /** Frozen holdings: no intent is ever generated for them (docs/decisions/0003). */
   locked: ReadonlySet<string>;
+  /** Tolerance bands: null = inside the band, not traded; a weight = trade to it instead. */
+  tradeTo?: ReadonlyMap<string, Dec | null>;
+  /** Cash the buys may spend when quantities are stepped (lots / increments). */
+  cashBalances?: readonly CashBalance[];
 }
 
 export interface IntentsOutcome {
@@ -50,10 +72,15 @@ export function generateIntents(input: IntentsInput, diagnostics: Diagnostics): 
 
   const intents: SecurityTradeIntent[] = [];
   const seen = new Set<string>();
+  const tradeTo = input.tradeTo;
+  /** Whether any intent was sized in lots or increments: then buys are checked against cash. */
+  let stepped = false;
   for (const entry of input.trace) {
     const id = entry.instrument_id;
     if (seen.has(id) || input.locked.has(id)) continue;
     seen.add(id);
+    const goal = tradeTo?.has(id) ? tradeTo.get(id)! : lastWeight.get(id)!;
+    if (goal === null) continue; // inside its tolerance band
 
     const price = market.priceOf(id);
     // A zero price cannot size a trade; Keel treats it as a missing price (docs/decisions/0002).
@@ -66,7 +93,7 @@ export function generateIntents(input: IntentsInput, diagnostics: Diagnostics): 
       dataQuality.fx_missing.push(`${price.currency}/${base}`);
       continue;
     }
-    const targetValue = div(mul(totalValue, lastWeight.get(id)!), rate);
+    const targetValue = div(mul(totalValue, goal), rate);
     const position = firstPosition.get(id);
     // Q1/Q2: a snapshot market value sizes the trade in any valuation mode, read as price currency.
     const currentValue = position
@@ -76,12 +103,16 @@ export function generateIntents(input: IntentsInput, diagnostics: Diagnostics): 
       : ZERO;
     const delta = sub(targetValue, currentValue);
     const side = isPositive(delta) ? 'BUY' : 'SELL';
-    const requested = divInt(abs(delta), price.price);
+    const shelfEntry = shelf.entryOf(id);
+    const step = shelfEntry?.lot_size ?? shelfEntry?.quantity_increment ?? null;
+    const lot = step === null ? null : roundToStep(abs(delta), price.price, step, side, position);
+    const requested = lot === null ? divInt(abs(delta), price.price) : lot.quantity;
 
     let quantity = requested;
     let taxReduced = false;
     if (tax && side === 'SELL' && isPositive(requested)) {
       quantity = tax.allowedSell(position, price, rate, requested, market, dataQuality);
+      if (lot !== null && lt(quantity, requested)) quantity = floorToStep(quantity, step!);
       if (lt(quantity, requested)) {
         taxReduced = true;
         if (!diagnostics.warnings.includes('TAX_BUDGET_LIMIT_REACHED'))
@@ -112,6 +143,17 @@ export function generateIntents(input: IntentsInput, diagnostics: Diagnostics): 
 
     const constraints: string[] = threshold ? ['MIN_NOTIONAL'] : [];
     if (taxReduced) constraints.push('TAX_BUDGET');
+    let rounding: QuantityRounding | undefined;
+    if (lot !== null) {
+      stepped = true;
+      constraints.push(shelfEntry!.lot_size ? 'LOT_SIZE' : 'QUANTITY_INCREMENT');
+      rounding = {
+        requested_quantity: lot.exact,
+        step: step!,
+        reason: lot.whole ? 'WHOLE_HOLDING' : eq(quantity, lot.exact) ? 'EXACT' : 'ROUNDED_DOWN',
+        residual_notional: { amount: mul(sub(lot.exact, quantity), price.price), currency: price.currency },
+      };
+    }
     intents.push({
       intent_type: 'SECURITY_TRADE',
       intent_id: `oi_${intents.length + 1}`,
@@ -123,7 +165,101 @@ export function generateIntents(input: IntentsInput, diagnostics: Diagnostics): 
       dependencies: [],
       rationale: { code: 'DRIFT_REBALANCE', message: 'Align' },
       constraints_applied: constraints,
+      ...(rounding ? { quantity_rounding: rounding } : {}),
     });
   }
-  return { intents, taxImpact: tax ? tax.impact(base) : null };
+  const kept = stepped ? limitBuysToCash(intents, input, diagnostics) : intents;
+  return { intents: kept, taxImpact: tax ? tax.impact(base) : null };
+}
+
+interface LotSize {
+  /** Unrounded |delta| ÷ price. */
+  exact: Dec;
+  /** A multiple of the step, or the whole holding. */
+  quantity: Dec;
+  /** The whole (possibly odd-lot) holding is sold. */
+  whole: boolean;
+}
+
+/** n × step for the largest whole n with n × step ≤ quantity. */
+export function floorToStep(quantity: Dec, step: Dec): Dec {
+  return mul(divInt(quantity, step), step);
+}
+
+/**
+ * Buys and sells round down to a multiple of the step; a sell asking for at least the whole
+ * holding sells exactly the holding, odd lot included.
+ */
+function roundToStep(value: Dec, price: Dec, step: Dec, side: Side, position: Position | undefined): LotSize {
+  const exact = div(value, price);
+  const held = position?.quantity ?? ZERO;
+  if (side === 'SELL' && isPositive(held) && gte(exact, held))
+    return { exact, quantity: held, whole: !isWholeMultiple(held, step) };
+  return { exact, quantity: floorToStep(exact, step), whole: false };
+}
+
+/**
+ * Rounding sells down raises less cash than the targets assumed, so with lots in play the buys
+ * are checked, in order, against what the portfolio can pay: all cash converted to base, plus
+ * the sells, a foreign buy costing its base notional × (1.0 + fx_buffer_pct) as the FX funding
+ * buys it. A buy that does not fit is cut to the whole steps that do (CASH_LIMIT), or dropped.
+ */
+function limitBuysToCash(
+  intents: SecurityTradeIntent[],
+  input: IntentsInput,
+  diagnostics: Diagnostics,
+): SecurityTradeIntent[] {
+  const { market, shelf, base, options } = input;
+  let budget = ZERO;
+  for (const cash of input.cashBalances ?? []) {
+    const rate = cash.currency === base ? ONE : market.fxRate(cash.currency, base);
+    if (rate !== null) budget = add(budget, mul(cash.amount, rate));
+  }
+  for (const i of intents) if (i.side === 'SELL') budget = add(budget, i.notional_base!.amount);
+  const buffer = add(ONE_POINT_ZERO, max(ZERO, options.fx_buffer_pct));
+  const kept: SecurityTradeIntent[] = [];
+  let cut = false;
+  for (const intent of intents) {
+    if (intent.side === 'SELL') {
+      kept.push(intent);
+      continue;
+    }
+    const foreign = intent.notional!.currency !== base;
+    const cost = foreign ? mul(intent.notional_base!.amount, buffer) : intent.notional_base!.amount;
+    if (lte(cost, budget)) {
+      budget = sub(budget, cost);
+      kept.push(intent);
+      continue;
+    }
+    cut = true;
+    const entry = shelf.entryOf(intent.instrument_id);
+    const step = entry?.lot_size ?? entry?.quantity_increment ?? ONE;
+    const price = market.priceOf(intent.instrument_id)!.price;
+    const rate = market.fxRate(intent.notional!.currency, base)!;
+    const unitCost = foreign ? mul(mul(price, rate), buffer) : mul(price, rate);
+    const affordable = isPositive(budget) ? floorToStep(div(budget, unitCost), step) : ZERO;
+    const quantity = min(affordable, intent.quantity!);
+    if (!isPositive(quantity)) continue;
+    const requested = intent.quantity_rounding?.requested_quantity ?? intent.quantity!;
+    const notional = mul(quantity, price);
+    budget = sub(budget, mul(quantity, unitCost));
+    kept.push({
+      ...intent,
+      quantity,
+      notional: { amount: notional, currency: intent.notional!.currency },
+      notional_base: { amount: mul(notional, rate), currency: base },
+      constraints_applied: intent.constraints_applied.includes('CASH_LIMIT')
+        ? intent.constraints_applied
+        : [...intent.constraints_applied, 'CASH_LIMIT'],
+      quantity_rounding: {
+        requested_quantity: requested,
+        step,
+        reason: 'CASH_LIMIT',
+        residual_notional: { amount: mul(sub(requested, quantity), price), currency: intent.notional!.currency },
+      },
+    });
+  }
+  if (!cut) return intents;
+  diagnostics.warnings.push('LOT_ROUNDING_CASH_LIMIT');
+  return kept.map((intent, index) => ({ ...intent, intent_id: `oi_${index + 1}` }));
 }
