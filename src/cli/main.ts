@@ -36,8 +36,13 @@ Options:
   --pretty               Indent the JSON output.
   --run-at ISO           analyze: run_at_utc; propose --artifact: created_at (default: the Unix
                          epoch, so output is a pure function of the input).
-  --correlation-id ID    propose: the correlation id (default: derived from the request hash).
+  --correlation-id ID    propose, simulate: the correlation id (default: derived from the request
+                         hash for propose, c_none for simulate).
+  --request-hash HASH    simulate: the request hash recorded in the lineage (default: the canonical
+                         hash of the body); the run id derives from it.
+  --run-id ID            simulate: the rebalance run id (default: rr_ + hash of the request hash).
   --idempotency-key KEY  propose: the idempotency key recorded in the lineage (default: none).
+  With --batch, --correlation-id applies to every line; --request-hash and --run-id are refused.
 
 Exit codes: 0 success; 2 invalid input (errors as JSON on stderr; with --batch, after every
 line was processed, if any line was invalid); 1 anything else.`;
@@ -72,19 +77,38 @@ function printText(json: string, pretty: boolean): void {
   process.stdout.write('\n');
 }
 
-function simulateText(text: string) {
+/** What `keel simulate` may pin so a stored run is reproduced exactly. */
+interface SimulateIds {
+  correlationId?: string;
+  requestHash?: string;
+  runId?: string;
+}
+
+function simulateText(text: string, ids: SimulateIds = {}) {
   const parsed = parseAndValidate(simulateRequestSchema, text);
   if (!parsed.ok) return parsed;
-  const result = simulateRebalance(parsed.value, { requestHash: canonicalHash(parsed.value) });
+  const result = simulateRebalance(parsed.value, {
+    requestHash: ids.requestHash ?? canonicalHash(parsed.value),
+    ...(ids.runId !== undefined ? { rebalanceRunId: ids.runId } : {}),
+    ...(ids.correlationId !== undefined ? { correlationId: ids.correlationId } : {}),
+  });
   return { ok: true as const, value: resultJsonText(result) };
 }
 
-async function simulateBatch(pretty: boolean): Promise<number> {
+/** A given id must be a non-blank string without control characters. */
+function checkId(flag: string, value: string | undefined): string | undefined {
+  // eslint-disable-next-line no-control-regex -- control characters are what is refused
+  if (value !== undefined && (value.trim() === '' || /[\u0000-\u001f]/.test(value)))
+    throw new InputError({ detail: `--${flag} must be a non-blank string without control characters` });
+  return value;
+}
+
+async function simulateBatch(pretty: boolean, ids: SimulateIds): Promise<number> {
   let invalid = 0;
   const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
   for await (const line of lines) {
     if (line.trim() === '') continue;
-    const outcome = simulateText(line);
+    const outcome = simulateText(line, ids);
     if (outcome.ok) printText(outcome.value, pretty);
     else {
       invalid++;
@@ -107,6 +131,8 @@ export async function main(argv: string[]): Promise<number> {
       'run-at': { type: 'string' },
       artifact: { type: 'boolean', default: false },
       'correlation-id': { type: 'string' },
+      'request-hash': { type: 'string' },
+      'run-id': { type: 'string' },
       'idempotency-key': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -147,9 +173,18 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       }
       case 'simulate': {
+        const ids: SimulateIds = {
+          correlationId: checkId('correlation-id', values['correlation-id']),
+          requestHash: checkId('request-hash', values['request-hash']),
+          runId: checkId('run-id', values['run-id']),
+        };
+        if (values.batch && (ids.requestHash !== undefined || ids.runId !== undefined))
+          throw new InputError({
+            detail: '--request-hash and --run-id name one run; they cannot be used with --batch',
+          });
         await loadSolver();
-        if (values.batch) return await simulateBatch(values.pretty);
-        const outcome = simulateText(readInput(file));
+        if (values.batch) return await simulateBatch(values.pretty, ids);
+        const outcome = simulateText(readInput(file), ids);
         if (!outcome.ok) throw new InputError({ detail: outcome.errors });
         printText(outcome.value, values.pretty);
         return 0;

@@ -74,7 +74,8 @@ function overrideField(field: OptionField): z.ZodType {
 function dimensionSchema(fields: readonly OptionField[], description: string, optional = false) {
   const shape = Object.fromEntries(fields.map((f) => [f, overrideField(f)]));
   const strict = z.strictObject(shape);
-  if (optional) return strict.optional().meta({ description }) as unknown as ReturnType<typeof requiredDimension>;
+  if (optional)
+    return strict.optional().meta({ description }) as unknown as ReturnType<typeof requiredDimension>;
   return requiredDimension(strict, description);
 }
 

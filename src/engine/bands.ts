@@ -6,18 +6,7 @@
  * weight are inside their bands the run trades nothing at all. Pure.
  */
 import type { EngineOptions } from '../contracts/dpm-request.js';
-import {
-  abs,
-  add,
-  type Dec,
-  gt,
-  isNegative,
-  max,
-  mul,
-  ONE,
-  sub,
-  ZERO,
-} from '../contracts/decimal.js';
+import { abs, add, type Dec, gt, isNegative, max, mul, ONE, sub, ZERO } from '../contracts/decimal.js';
 import type { DriftSummary, SimulatedState, TargetInstrument } from './types.js';
 import { cashWeight } from './valuation.js';
 
@@ -84,6 +73,10 @@ export function planBands(
   return {
     active,
     tradeTo,
-    summary: { max_abs_drift: maxDrift, positions_outside_band: outside, within_tolerance: outside === 0 && cashInside },
+    summary: {
+      max_abs_drift: maxDrift,
+      positions_outside_band: outside,
+      within_tolerance: outside === 0 && cashInside,
+    },
   };
 }

@@ -4,7 +4,12 @@
  * Tolerance bands (./bands.ts) may hold a row or move its goal to the band edge; a shelf entry's
  * `lot_size` / `quantity_increment` replace the whole unit (docs/decisions/0052).
  */
-import { type CashBalance, type EngineOptions, isWholeMultiple, type Position } from '../contracts/dpm-request.js';
+import {
+  type CashBalance,
+  type EngineOptions,
+  isWholeMultiple,
+  type Position,
+} from '../contracts/dpm-request.js';
 import {
   abs,
   add,
@@ -255,7 +260,10 @@ function limitBuysToCash(
         requested_quantity: requested,
         step,
         reason: 'CASH_LIMIT',
-        residual_notional: { amount: mul(sub(requested, quantity), price), currency: intent.notional!.currency },
+        residual_notional: {
+          amount: mul(sub(requested, quantity), price),
+          currency: intent.notional!.currency,
+        },
       },
     });
   }

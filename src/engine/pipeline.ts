@@ -171,7 +171,9 @@ export function simulateRebalance(request: SimulateRequest, context: RunContext 
       intents: [],
       after: before,
       reconciliation: reconcile(V, V, base),
-      taxImpact: options.enable_tax_awareness ? new TaxBudget(options.max_realized_capital_gains).impact(base) : null,
+      taxImpact: options.enable_tax_awareness
+        ? new TaxBudget(options.max_realized_capital_gains).impact(base)
+        : null,
       rules,
       early: false,
       comparison: targets.comparison,

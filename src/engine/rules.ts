@@ -204,7 +204,11 @@ export function statusFromRules(rules: readonly RuleResult[]): RunStatus {
  * LOCKED_GROUP_ABOVE_CAP, one per group key (code-point order) whose locked members alone
  * weigh more than its cap after trading: nothing tradeable is left in the group to sell.
  */
-function lockedGroupRules(state: SimulatedState, options: EngineOptions, locked: LockedContext): RuleResult[] {
+function lockedGroupRules(
+  state: SimulatedState,
+  options: EngineOptions,
+  locked: LockedContext,
+): RuleResult[] {
   const out: RuleResult[] = [];
   const keys = Object.keys(options.group_constraints);
   if (keys.length === 0 || locked.reasons.size === 0) return out;
