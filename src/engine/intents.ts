@@ -112,6 +112,7 @@ export function generateIntents(input: IntentsInput, diagnostics: Diagnostics): 
     const step = shelfEntry?.lot_size ?? shelfEntry?.quantity_increment ?? null;
     const lot = step === null ? null : roundToStep(abs(delta), price.price, step, side, position);
     const requested = lot === null ? divInt(abs(delta), price.price) : lot.quantity;
+    if (lot !== null) stepped = true;
 
     let quantity = requested;
     let taxReduced = false;
@@ -150,7 +151,6 @@ export function generateIntents(input: IntentsInput, diagnostics: Diagnostics): 
     if (taxReduced) constraints.push('TAX_BUDGET');
     let rounding: QuantityRounding | undefined;
     if (lot !== null) {
-      stepped = true;
       constraints.push(shelfEntry!.lot_size ? 'LOT_SIZE' : 'QUANTITY_INCREMENT');
       rounding = {
         requested_quantity: lot.exact,
