@@ -414,3 +414,38 @@ describe('properties', () => {
     );
   });
 });
+
+describe('the new options in batch analysis and scenarios', () => {
+  it('a batch scenario may use bands; a bad band fails that scenario only, naming the rule', async () => {
+    const { analyzeRequestSchema } = await import('../../src/contracts/dpm-analyze.js');
+    const { analyzeBatch } = await import('../../src/engine/batch.js');
+    const base = drifted({});
+    const parsed = validate(analyzeRequestSchema, {
+      portfolio_snapshot: base.portfolio_snapshot,
+      market_data_snapshot: base.market_data_snapshot,
+      model_portfolio: base.model_portfolio,
+      shelf_entries: base.shelf_entries,
+      scenarios: {
+        banded: { options: { drift_band_abs: '0.06' } },
+        plain: { options: {} },
+        bad: { options: { drift_band_abs: '2' } },
+      },
+    });
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+    const batch = analyzeBatch(parsed.value);
+    expect(batch.comparison_metrics.banded).toMatchObject({ status: 'READY', security_intent_count: 0 });
+    expect(batch.comparison_metrics.plain!.security_intent_count).toBe(2);
+    expect(batch.failed_scenarios).toEqual({
+      bad: 'INVALID_OPTIONS: Input should be less than or equal to 1',
+    });
+  });
+
+  it('a scenario options override accepts the band options and refuses bad ones', async () => {
+    const { engineOptionsOverrideSchema } = await import('../../src/contracts/scenario.js');
+    expect(
+      engineOptionsOverrideSchema.safeParse({ drift_band_rel: '0.2', drift_band_rebalance_to: 'BAND_EDGE' })
+        .success,
+    ).toBe(true);
+    expect(engineOptionsOverrideSchema.safeParse({ drift_band_rebalance_to: 'NOWHERE' }).success).toBe(false);
+  });
+});

@@ -236,7 +236,12 @@ describe('Keel departures (docs/decisions)', () => {
     );
     expect(r.status).toBe('BLOCKED');
     expect(r.rule_results.filter((x: any) => x.rule_id === 'SINGLE_POSITION_MAX')).toMatchObject([
-      { severity: 'HARD', status: 'FAIL', measured: '0.4', remediation_hint: 'Instrument A exceeds max weight.' },
+      {
+        severity: 'HARD',
+        status: 'FAIL',
+        measured: '0.4',
+        remediation_hint: 'Instrument A exceeds max weight.',
+      },
     ]);
     expect(r.rule_results.find((x: any) => x.rule_id === 'LOCKED_POSITION_ABOVE_CAP')).toMatchObject({
       severity: 'SOFT',
@@ -330,7 +335,9 @@ describe('Keel departures (docs/decisions)', () => {
       }),
     );
     expect(r.status).toBe('PENDING_REVIEW');
-    expect(Object.fromEntries(r.target.targets.map((t: any) => [t.instrument_id, Number(t.final_weight)]))).toEqual({
+    expect(
+      Object.fromEntries(r.target.targets.map((t: any) => [t.instrument_id, Number(t.final_weight)])),
+    ).toEqual({
       T: 0,
       F: 0.6,
       L: 0.3,
