@@ -136,7 +136,10 @@ export const securityTradeSchema = z
             'ROUNDED_DOWN to a multiple; EXACT already one; WHOLE_HOLDING sells the whole (odd-lot) holding; CASH_LIMIT cut so buys stay within cash.',
           examples: ['ROUNDED_DOWN'],
         }),
-        residual_notional: money('(requested − traded) × price, instrument currency: left in cash.', '37.5'),
+        residual_notional: money(
+          'Goal notional |target − current| minus the traded notional, instrument currency: what stays in cash (or in the position).',
+          '37.5',
+        ),
       })
       .optional()
       .meta({

@@ -151,12 +151,13 @@ export function generateIntents(input: IntentsInput, diagnostics: Diagnostics): 
     if (taxReduced) constraints.push('TAX_BUDGET');
     let rounding: QuantityRounding | undefined;
     if (lot !== null) {
+      // What the goal asked for minus what is traded, in the instrument currency (no division).
+      const residual = sub(lot.goal, notional.amount);
       constraints.push(shelfEntry!.lot_size ? 'LOT_SIZE' : 'QUANTITY_INCREMENT');
       rounding = {
-        requested_quantity: lot.exact,
         step: step!,
-        reason: lot.whole ? 'WHOLE_HOLDING' : eq(quantity, lot.exact) ? 'EXACT' : 'ROUNDED_DOWN',
-        residual_notional: { amount: mul(sub(lot.exact, quantity), price.price), currency: price.currency },
+        reason: lot.whole ? 'WHOLE_HOLDING' : isZero(residual) ? 'EXACT' : 'ROUNDED_DOWN',
+        residual_notional: { amount: residual, currency: price.currency },
       };
     }
     intents.push({
@@ -178,8 +179,8 @@ export function generateIntents(input: IntentsInput, diagnostics: Diagnostics): 
 }
 
 interface LotSize {
-  /** Unrounded |delta| ÷ price. */
-  exact: Dec;
+  /** |delta|: the notional the goal asks for, instrument currency. */
+  goal: Dec;
   /** A multiple of the step, or the whole holding. */
   quantity: Dec;
   /** The whole (possibly odd-lot) holding is sold. */
@@ -196,11 +197,11 @@ export function floorToStep(quantity: Dec, step: Dec): Dec {
  * holding sells exactly the holding, odd lot included.
  */
 function roundToStep(value: Dec, price: Dec, step: Dec, side: Side, position: Position | undefined): LotSize {
-  const exact = div(value, price);
   const held = position?.quantity ?? ZERO;
-  if (side === 'SELL' && isPositive(held) && gte(exact, held))
-    return { exact, quantity: held, whole: !isWholeMultiple(held, step) };
-  return { exact, quantity: floorToStep(exact, step), whole: false };
+  if (side === 'SELL' && isPositive(held) && gte(value, mul(held, price)))
+    return { goal: value, quantity: held, whole: !isWholeMultiple(held, step) };
+  // ⌊value ÷ (price × step)⌋ × step: one integer division, as the whole-unit path does.
+  return { goal: value, quantity: mul(divInt(value, mul(price, step)), step), whole: false };
 }
 
 /**
@@ -245,7 +246,7 @@ function limitBuysToCash(
     const affordable = isPositive(budget) ? floorToStep(div(budget, unitCost), step) : ZERO;
     const quantity = min(affordable, intent.quantity!);
     if (!isPositive(quantity)) continue;
-    const requested = intent.quantity_rounding?.requested_quantity ?? intent.quantity!;
+    const goal = add(intent.quantity_rounding?.residual_notional.amount ?? ZERO, intent.notional!.amount);
     const notional = mul(quantity, price);
     budget = sub(budget, mul(quantity, unitCost));
     kept.push({
@@ -257,13 +258,9 @@ function limitBuysToCash(
         ? intent.constraints_applied
         : [...intent.constraints_applied, 'CASH_LIMIT'],
       quantity_rounding: {
-        requested_quantity: requested,
         step,
         reason: 'CASH_LIMIT',
-        residual_notional: {
-          amount: mul(sub(requested, quantity), price),
-          currency: intent.notional!.currency,
-        },
+        residual_notional: { amount: sub(goal, notional), currency: intent.notional!.currency },
       },
     });
   }

@@ -114,13 +114,11 @@ export type RoundingReason = 'ROUNDED_DOWN' | 'EXACT' | 'WHOLE_HOLDING' | 'CASH_
 
 /** How a quantity was rounded to the instrument's tradable step. */
 export interface QuantityRounding {
-  /** Unrounded quantity the target asked for (after the tax budget, for sells). */
-  requested_quantity: Dec;
   /** The step quantities are multiples of: `lot_size`, else `quantity_increment`. */
   step: Dec;
   /** ROUNDED_DOWN, EXACT, WHOLE_HOLDING (odd-lot sale of the whole holding) or CASH_LIMIT. */
   reason: RoundingReason;
-  /** (requested − traded) × price, in the instrument currency: what stays in (or out of) cash. */
+  /** Goal notional (|target − current|) − traded notional, instrument currency: left in cash (or held). */
   residual_notional: Money;
 }
 

@@ -124,8 +124,8 @@ describe('board lots and quantity increments (0052)', () => {
     expect(intent).toMatchObject({ side: 'BUY', quantity: '100', constraints_applied: ['LOT_SIZE'] });
     expect(intent.quantity_rounding.step).toBe('100');
     expect(intent.quantity_rounding.reason).toBe('ROUNDED_DOWN');
-    expect(Number(intent.quantity_rounding.requested_quantity)).toBeCloseTo(166.6667, 3);
-    expect(Number(intent.quantity_rounding.residual_notional.amount)).toBeCloseTo(2000, 6);
+    // Goal 0.5 × 10 000 = 5000; traded 100 × 30 = 3000; 2000 stays in cash.
+    expect(intent.quantity_rounding.residual_notional).toEqual({ amount: '2000', currency: 'USD' });
     expect(r.after_simulated.cash_balances[0].amount).toBe('7000');
   });
 
@@ -179,7 +179,6 @@ describe('board lots and quantity increments (0052)', () => {
     );
     expect(trades(r)).toEqual(['SELL A 30', 'BUY B 3000']);
     expect(r.intents[1].quantity_rounding).toMatchObject({
-      requested_quantity: '5000',
       reason: 'CASH_LIMIT',
       residual_notional: { amount: '2000', currency: 'USD' },
     });
