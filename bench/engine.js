@@ -147,7 +147,7 @@ export function printBatch({ stat, failed }) {
 export function bandsLotsBench({ positions = 1_000, rounds = 400 } = {}) {
   const base = generateRequest({ positions, seed: 7, constraints: true });
   const variant = (options, step) => {
-    const body = structuredClone(base);
+    const body = JSON.parse(JSON.stringify(base));
     Object.assign(body.options, options);
     body.shelf_entries.forEach((e, i) => {
       const s = step(i);

@@ -16,7 +16,6 @@ import {
   type Dec,
   div,
   divInt,
-  eq,
   gt,
   gte,
   isPositive,
