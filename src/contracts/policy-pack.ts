@@ -71,13 +71,20 @@ function overrideField(field: OptionField): z.ZodType {
 }
 
 /** A dimension object; missing or null means all fields null. Unknown keys are an error. */
-function dimensionSchema(fields: readonly OptionField[], description: string, optional = false) {
+function dimensionSchema(
+  fields: readonly OptionField[],
+  description: string,
+  optional = false,
+): RequiredDimensionSchema | OptionalDimensionSchema {
   const shape = Object.fromEntries(fields.map((f) => [f, overrideField(f)]));
   const strict = z.strictObject(shape);
-  if (optional)
-    return strict.optional().meta({ description }) as unknown as ReturnType<typeof requiredDimension>;
+  if (optional) return strict.optional().meta({ description });
   return requiredDimension(strict, description);
 }
+
+type RequiredDimensionSchema = ReturnType<typeof requiredDimension>;
+/** An OPTIONAL_DIMENSIONS member: absent stays absent. */
+type OptionalDimensionSchema = z.ZodOptional<z.ZodObject>;
 
 function requiredDimension(strict: z.ZodObject, description: string) {
   return strict
@@ -113,7 +120,9 @@ const dimensions = {
       d,
       dimensionSchema(POLICY_DIMENSIONS[d], DIMENSION_DOCS[d], OPTIONAL_DIMENSIONS.has(d)),
     ]),
-  ) as { [D in PolicyDimension]: ReturnType<typeof dimensionSchema> }),
+  ) as {
+    [D in PolicyDimension]: D extends 'drift_band_policy' ? OptionalDimensionSchema : RequiredDimensionSchema;
+  }),
   idempotency_policy: replayPolicySchema
     .nullable()
     .transform((v) => v ?? { replay_enabled: null })
