@@ -115,7 +115,10 @@ export const securityTradeSchema = z
     intent_id: s('Intent id, oi_N in generation order.', 'oi_1'),
     instrument_id: s('Instrument to trade.', 'EQ_1'),
     side: z.enum(['BUY', 'SELL']).meta({ description: 'Direction.', examples: ['BUY'] }),
-    quantity: d('Whole units (fractional only for tax-limited sells).', '37').nullable(),
+    quantity: d(
+      'Whole units; multiples of the shelf lot_size or quantity_increment when given (a whole odd-lot holding may be sold); fractional for tax-limited sells.',
+      '37',
+    ).nullable(),
     notional: money('Quantity × price in the instrument currency.', '3700.0').nullable(),
     notional_base: money('Notional in the base currency.', '4995.000').nullable(),
     dependencies: list(s('Intent id.', 'oi_fx_2'), 'Intents that must execute first.'),
