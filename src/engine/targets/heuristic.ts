@@ -137,7 +137,7 @@ function applyGroupCaps(
       ? ZERO
       : isZero(lockedWeight)
         ? div(cap, groupWeight)
-        : div(sub(cap, lockedWeight), sub(groupWeight, lockedWeight));
+        : max(ZERO, div(sub(cap, lockedWeight), sub(groupWeight, lockedWeight))); // ≥ 0 within the tolerance
     const excess = lockedOver ? sub(groupWeight, lockedWeight) : sub(groupWeight, cap);
     for (const m of scaled) E.set(m, mul(E.get(m)!, scale));
     if (lockedOver) {
