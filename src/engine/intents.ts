@@ -155,7 +155,7 @@ export function generateIntents(input: IntentsInput, diagnostics: Diagnostics): 
       constraints.push(shelfEntry!.lot_size ? 'LOT_SIZE' : 'QUANTITY_INCREMENT');
       rounding = {
         step: step!,
-        reason: lot.whole ? 'WHOLE_HOLDING' : isZero(residual) ? 'EXACT' : 'ROUNDED_DOWN',
+        reason: lot.whole && !taxReduced ? 'WHOLE_HOLDING' : isZero(residual) ? 'EXACT' : 'ROUNDED_DOWN',
         residual_notional: { amount: residual, currency: price.currency },
       };
     }
