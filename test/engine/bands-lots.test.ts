@@ -162,6 +162,35 @@ describe('board lots and quantity increments (0052)', () => {
     expect(whole.intents[0].quantity_rounding).toMatchObject({ reason: 'WHOLE_HOLDING', step: '100' });
   });
 
+  it('a tax-limited sell is rounded down to the lot too', () => {
+    // Sell all 150 (not in the model); gain 5 a unit, budget 600 → 120 allowed → one lot of 100.
+    const b = body({
+      holdings: [['S', '150', '10']],
+      cash: [['USD', '8500']],
+      shelf: [{ instrument_id: 'S', status: 'APPROVED', lot_size: '100' }],
+      options: { enable_tax_awareness: true, max_realized_capital_gains: '600' },
+    });
+    (b.portfolio_snapshot.positions as any[])[0].lots = [
+      {
+        lot_id: 'L1',
+        quantity: '150',
+        unit_cost: { amount: '5', currency: 'USD' },
+        purchase_date: '2020-01-01',
+      },
+    ];
+    const r = runWire(b);
+    expect(trades(r)).toEqual(['SELL S 100']);
+    expect(r.intents[0].constraints_applied).toEqual(['TAX_BUDGET', 'LOT_SIZE']);
+    expect(r.intents[0].quantity_rounding).toEqual({
+      step: '100',
+      reason: 'ROUNDED_DOWN',
+      residual_notional: { amount: '500.0', currency: 'USD' },
+    });
+    expect(r.diagnostics.tax_budget_constraint_events).toMatchObject([
+      { instrument_id: 'S', requested_quantity: '150', allowed_quantity: '100' },
+    ]);
+  });
+
   it('a sell rounded down cannot leave the buys short of cash: the buy is cut (CASH_LIMIT)', () => {
     // Cash 0; A 100 × 100 in lots of 30, model A 0.5 → sell 50 → 30 (3000 raised). B (0.5) would
     // buy 5000 units at 1: cut to the 3000 the portfolio has.
