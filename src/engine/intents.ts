@@ -116,8 +116,17 @@ export function generateIntents(input: IntentsInput, diagnostics: Diagnostics): 
     let quantity = requested;
     let taxReduced = false;
     if (tax && side === 'SELL' && isPositive(requested)) {
+      const before = lot !== null ? tax.snapshot() : null;
       quantity = tax.allowedSell(position, price, rate, requested, market, dataQuality);
-      if (lot !== null && lt(quantity, requested)) quantity = floorToStep(quantity, step!);
+      if (before !== null && lt(quantity, requested)) {
+        // Round the allowance down to the step and book only what is sold: HIFO takes the same
+        // lots in the same order, so the smaller quantity fits the budget in full.
+        tax.restore(before);
+        const rounded = floorToStep(quantity, step!);
+        quantity = isPositive(rounded)
+          ? tax.allowedSell(position, price, rate, rounded, market, dataQuality)
+          : rounded;
+      }
       if (lt(quantity, requested)) {
         taxReduced = true;
         if (!diagnostics.warnings.includes('TAX_BUDGET_LIMIT_REACHED'))

@@ -189,6 +189,9 @@ describe('board lots and quantity increments (0052)', () => {
     expect(r.diagnostics.tax_budget_constraint_events).toMatchObject([
       { instrument_id: 'S', requested_quantity: '150', allowed_quantity: '100' },
     ]);
+    // Only what is sold is booked against the budget: 100 × 5 = 500, not the 600 allowed.
+    expect(r.tax_impact.total_realized_gain.amount).toBe('500.0');
+    expect(r.tax_impact.budget_used.amount).toBe('500.0');
   });
 
   it('a sell rounded down cannot leave the buys short of cash: the buy is cut (CASH_LIMIT)', () => {
