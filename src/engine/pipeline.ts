@@ -165,9 +165,8 @@ export function simulateRebalance(request: SimulateRequest, context: RunContext 
   // Portfolio-level trigger: every position and cash inside their bands → nothing to trade.
   if (bands.active && bands.summary.within_tolerance) {
     const rules = evaluateRules(before, options, diagnostics, lockedContext);
-    const status = hasHardFailure(rules) ? 'BLOCKED' : statusFromRules(rules);
     return result({
-      status,
+      status: statusFromRules(rules),
       intents: [],
       after: before,
       reconciliation: reconcile(V, V, base),
