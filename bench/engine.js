@@ -1,7 +1,9 @@
 // Engine benchmark: time per simulate for generated multi-currency portfolios with
 // constraints on (single-position cap, two sector caps, minimum notional, cash band).
 // Run with `npm run bench` (builds first). Prints a table; record results in bench/README.md.
+import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { analyzeRequestSchema } from '../dist/contracts/dpm-analyze.js';
 import { simulateRequestSchema } from '../dist/contracts/dpm-request.js';
 import { analyzeBatch } from '../dist/engine/batch.js';
@@ -137,64 +139,41 @@ export function printBatch({ stat, failed }) {
 }
 
 /**
- * Issue 15: engine time at 1,000 positions with tolerance bands and board lots off and on,
- * measured in alternating rounds so both see the same machine load. "on, same trades" uses
- * zero-width bands and 1-unit lots: every piece of the new logic runs (band plan, lot rounding,
- * the cash check on buys) while the trades stay those of "off", so the difference is pure
- * overhead. "on, realistic" (bands abs 0.002 / rel 0.10, lots of 10 or 0.001 increments) also
- * trades less.
+ * Issue 15: engine time at 1,000 positions with tolerance bands and board lots off and on. Each
+ * case runs in its own process (bench/bands-lots-case.js): in one process the four request shapes
+ * would make V8's inline caches polymorphic and slow every case down unevenly. Processes alternate
+ * case by case, `rounds` times; per process the median wall and CPU time of 300 engine calls after
+ * warm-up; reported is the median over the rounds. "on, same trades" uses zero-width bands and
+ * 1-unit lots: every piece of the new logic runs (band plan, lot rounding — a step of 1 takes the
+ * whole-unit division directly —, the rounding report, the cash check on buys) while the trades
+ * stay those of "off", so the difference is pure overhead. "on, lots of 10" runs the general lot
+ * path (slightly smaller trades, a few cut by the cash check). "on, realistic" (bands abs 0.002 /
+ * rel 0.10, lots of 10 or 0.001 increments) also trades less.
  */
-export function bandsLotsBench({ positions = 1_000, rounds = 400 } = {}) {
-  const base = generateRequest({ positions, seed: 7, constraints: true });
-  const variant = (options, step) => {
-    const body = JSON.parse(JSON.stringify(base));
-    Object.assign(body.options, options);
-    body.shelf_entries.forEach((e, i) => {
-      const s = step(i);
-      if (s) Object.assign(e, s);
-    });
-    const parsed = validate(simulateRequestSchema, body);
-    if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors.slice(0, 3)));
-    return parsed.value;
-  };
-  const cases = {
-    off: variant({}, () => null),
-    'on, same trades': variant({ drift_band_abs: '0' }, () => ({ lot_size: '1' })),
-    'on, realistic': variant({ drift_band_abs: '0.002', drift_band_rel: '0.10' }, (i) =>
-      i % 2 === 0 ? { lot_size: '10' } : { quantity_increment: '0.001' },
-    ),
-  };
-  // Calls alternate case by case (off, on, realistic, off, …) and each is timed alone, in wall
-  // time and in this process's CPU time: on a shared machine the load hits all cases alike, and
-  // the median of CPU time is the steadier figure.
-  const samples = Object.fromEntries(Object.keys(cases).map((k) => [k, { wall: [], cpu: [] }]));
+export function bandsLotsBench({ rounds = 5 } = {}) {
+  const cases = ['off', 'on, same trades', 'on, lots of 10', 'on, realistic'];
+  const runs = Object.fromEntries(cases.map((c) => [c, []]));
+  const script = fileURLToPath(new URL('./bands-lots-case.js', import.meta.url));
   for (let round = 0; round < rounds; round++)
-    for (const [name, request] of Object.entries(cases)) {
-      const c0 = process.cpuUsage();
-      const t0 = performance.now();
-      simulateRebalance(request, { requestHash: 'bench' });
-      const wall = performance.now() - t0;
-      const c = process.cpuUsage(c0);
-      samples[name].wall.push(wall);
-      samples[name].cpu.push((c.user + c.system) / 1000);
+    for (const name of cases) {
+      const out = spawnSync(process.execPath, [script, name], { encoding: 'utf8' });
+      if (out.status !== 0) throw new Error(out.stderr);
+      runs[name].push(JSON.parse(out.stdout));
     }
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  return Object.entries(cases).map(([name, request]) => {
-    const result = simulateRebalance(request, { requestHash: 'bench' });
-    return {
-      name,
-      positions,
-      intents: result.intents.length,
-      status: result.status,
-      median: median(samples[name].wall),
-      cpu: median(samples[name].cpu),
-    };
-  });
+  return cases.map((name) => ({
+    name,
+    positions: runs[name][0].positions,
+    intents: runs[name][0].intents,
+    status: runs[name][0].status,
+    median: median(runs[name].map((r) => r.wall)),
+    cpu: median(runs[name].map((r) => r.cpu)),
+  }));
 }
 
 export function printBandsLots(rows) {
   console.log(
-    `\nBands and lots: engine per simulate at ${rows[0].positions} positions (medians of 400 alternating calls each, ${cpus().length} cores)`,
+    `\nBands and lots: engine per simulate at ${rows[0].positions} positions (medians over processes run alternately, ${cpus().length} cores)`,
   );
   console.log('case             | intents | status         | wall ms (vs off) | CPU ms (vs off)');
   const [off] = rows;

@@ -13,9 +13,11 @@ import {
 import {
   abs,
   add,
+  addExact,
   type Dec,
   div,
   divInt,
+  eq,
   gt,
   gte,
   isPositive,
@@ -27,7 +29,9 @@ import {
   mul,
   ONE,
   ONE_POINT_ZERO,
+  scale,
   sub,
+  subExact,
   ZERO,
 } from '../contracts/decimal.js';
 import type { Market, Shelf } from './market.js';
@@ -160,7 +164,12 @@ export function generateIntents(input: IntentsInput, diagnostics: Diagnostics): 
     let rounding: QuantityRounding | undefined;
     if (lot !== null) {
       // What the goal asked for minus what is traded, in the instrument currency (no division).
-      const residual = sub(lot.goal, notional.amount);
+      // 0 ≤ traded ≤ goal, so when the traded notional has no more decimals than the goal the exact
+      // difference has no more digits than the goal: no rounding (or digit count) needed.
+      const residual =
+        scale(notional.amount) <= scale(lot.goal)
+          ? subExact(lot.goal, notional.amount)
+          : sub(lot.goal, notional.amount);
       constraints.push(shelfEntry!.lot_size ? 'LOT_SIZE' : 'QUANTITY_INCREMENT');
       rounding = {
         step: step!,
@@ -168,7 +177,7 @@ export function generateIntents(input: IntentsInput, diagnostics: Diagnostics): 
         residual_notional: { amount: residual, currency: price.currency },
       };
     }
-    intents.push({
+    const intent: SecurityTradeIntent = {
       intent_type: 'SECURITY_TRADE',
       intent_id: `oi_${intents.length + 1}`,
       instrument_id: id,
@@ -179,8 +188,9 @@ export function generateIntents(input: IntentsInput, diagnostics: Diagnostics): 
       dependencies: [],
       rationale: { code: 'DRIFT_REBALANCE', message: 'Align' },
       constraints_applied: constraints,
-      ...(rounding ? { quantity_rounding: rounding } : {}),
-    });
+    };
+    if (rounding) intent.quantity_rounding = rounding;
+    intents.push(intent);
   }
   const kept = stepped ? limitBuysToCash(intents, input, diagnostics) : intents;
   return { intents: kept, taxImpact: tax ? tax.impact(base) : null };
@@ -205,11 +215,14 @@ export function floorToStep(quantity: Dec, step: Dec): Dec {
  * holding sells exactly the holding, odd lot included.
  */
 function roundToStep(value: Dec, price: Dec, step: Dec, side: Side, position: Position | undefined): LotSize {
-  const held = position?.quantity ?? ZERO;
-  if (side === 'SELL' && isPositive(held) && gte(value, mul(held, price)))
-    return { goal: value, quantity: held, whole: !isWholeMultiple(held, step) };
   // ⌊value ÷ (price × step)⌋ × step: one integer division, as the whole-unit path does.
-  return { goal: value, quantity: mul(divInt(value, mul(price, step)), step), whole: false };
+  const quantity = eq(step, ONE) ? divInt(value, price) : mul(divInt(value, mul(price, step)), step);
+  const held = position?.quantity ?? ZERO;
+  // The whole holding is only in reach within one step of it (value ÷ price < quantity + step), so
+  // the exact test against the 28-digit goal runs only there.
+  if (side === 'SELL' && isPositive(held) && gt(add(quantity, step), held) && gte(value, mul(held, price)))
+    return { goal: value, quantity: held, whole: !isWholeMultiple(held, step) };
+  return { goal: value, quantity, whole: false };
 }
 
 /**
@@ -227,9 +240,9 @@ function limitBuysToCash(
   let budget = ZERO;
   for (const cash of input.cashBalances ?? []) {
     const rate = cash.currency === base ? ONE : market.fxRate(cash.currency, base);
-    if (rate !== null) budget = add(budget, mul(cash.amount, rate));
+    if (rate !== null) budget = addExact(budget, mul(cash.amount, rate));
   }
-  for (const i of intents) if (i.side === 'SELL') budget = add(budget, i.notional_base!.amount);
+  for (const i of intents) if (i.side === 'SELL') budget = addExact(budget, i.notional_base!.amount);
   const buffer = add(ONE_POINT_ZERO, max(ZERO, options.fx_buffer_pct));
   const kept: SecurityTradeIntent[] = [];
   let cut = false;
@@ -241,7 +254,7 @@ function limitBuysToCash(
     const foreign = intent.notional!.currency !== base;
     const cost = foreign ? mul(intent.notional_base!.amount, buffer) : intent.notional_base!.amount;
     if (lte(cost, budget)) {
-      budget = sub(budget, cost);
+      budget = subExact(budget, cost);
       kept.push(intent);
       continue;
     }
@@ -251,28 +264,29 @@ function limitBuysToCash(
     const price = market.priceOf(intent.instrument_id)!.price;
     const rate = market.fxRate(intent.notional!.currency, base)!;
     const unitCost = foreign ? mul(mul(price, rate), buffer) : mul(price, rate);
-    const affordable = isPositive(budget) ? floorToStep(div(budget, unitCost), step) : ZERO;
+    let affordable = isPositive(budget) ? floorToStep(div(budget, unitCost), step) : ZERO;
+    // The quotient is rounded to 28 digits: if that rounded it up past a whole step, take one off.
+    if (gt(mul(affordable, unitCost), budget)) affordable = sub(affordable, step);
     const quantity = min(affordable, intent.quantity!);
     if (!isPositive(quantity)) continue;
     const goal = add(intent.quantity_rounding?.residual_notional.amount ?? ZERO, intent.notional!.amount);
     const notional = mul(quantity, price);
     budget = sub(budget, mul(quantity, unitCost));
-    kept.push({
-      ...intent,
-      quantity,
-      notional: { amount: notional, currency: intent.notional!.currency },
-      notional_base: { amount: mul(notional, rate), currency: base },
-      constraints_applied: intent.constraints_applied.includes('CASH_LIMIT')
-        ? intent.constraints_applied
-        : [...intent.constraints_applied, 'CASH_LIMIT'],
-      quantity_rounding: {
-        step,
-        reason: 'CASH_LIMIT',
-        residual_notional: { amount: sub(goal, notional), currency: intent.notional!.currency },
-      },
-    });
+    // The intents were built by this stage: updated in place (same object shapes downstream).
+    const currency = intent.notional!.currency;
+    intent.quantity = quantity;
+    intent.notional = { amount: notional, currency };
+    intent.notional_base = { amount: mul(notional, rate), currency: base };
+    intent.constraints_applied.push('CASH_LIMIT');
+    intent.quantity_rounding = {
+      step,
+      reason: 'CASH_LIMIT',
+      residual_notional: { amount: sub(goal, notional), currency },
+    };
+    kept.push(intent);
   }
   if (!cut) return intents;
   diagnostics.warnings.push('LOT_ROUNDING_CASH_LIMIT');
-  return kept.map((intent, index) => ({ ...intent, intent_id: `oi_${index + 1}` }));
+  if (kept.length < intents.length) kept.forEach((intent, index) => (intent.intent_id = `oi_${index + 1}`));
+  return kept;
 }
