@@ -1,7 +1,9 @@
 // Engine benchmark: time per simulate for generated multi-currency portfolios with
 // constraints on (single-position cap, two sector caps, minimum notional, cash band).
 // Run with `npm run bench` (builds first). Prints a table; record results in bench/README.md.
+import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { analyzeRequestSchema } from '../dist/contracts/dpm-analyze.js';
 import { simulateRequestSchema } from '../dist/contracts/dpm-request.js';
 import { analyzeBatch } from '../dist/engine/batch.js';
@@ -134,4 +136,50 @@ export function printBatch({ stat, failed }) {
     '\nBatch what-if: 20 scenarios (heuristic, turnover cap, settlement ladder, solver) on 200 positions',
   );
   console.log(`mean ${fmt(stat.mean)} ms, p99 ${fmt(stat.p99)} ms per batch, ${failed} failed scenarios`);
+}
+
+/**
+ * Issue 15: engine time at 1,000 positions with tolerance bands and board lots off and on. Each
+ * case runs in its own process (bench/bands-lots-case.js): in one process the four request shapes
+ * would make V8's inline caches polymorphic and slow every case down unevenly. Processes alternate
+ * case by case, `rounds` times; per process the median wall and CPU time of 300 engine calls after
+ * warm-up; reported is the median over the rounds. "on, same trades" uses zero-width bands and
+ * 1-unit lots: every piece of the new logic runs (band plan, lot rounding — a step of 1 takes the
+ * whole-unit division directly —, the rounding report, the cash check on buys) while the trades
+ * stay those of "off", so the difference is pure overhead. "on, lots of 10" runs the general lot
+ * path (slightly smaller trades, a few cut by the cash check). "on, realistic" (bands abs 0.002 /
+ * rel 0.10, lots of 10 or 0.001 increments) also trades less.
+ */
+export function bandsLotsBench({ rounds = 5 } = {}) {
+  const cases = ['off', 'on, same trades', 'on, lots of 10', 'on, realistic'];
+  const runs = Object.fromEntries(cases.map((c) => [c, []]));
+  const script = fileURLToPath(new URL('./bands-lots-case.js', import.meta.url));
+  for (let round = 0; round < rounds; round++)
+    for (const name of cases) {
+      const out = spawnSync(process.execPath, [script, name], { encoding: 'utf8' });
+      if (out.status !== 0) throw new Error(out.stderr);
+      runs[name].push(JSON.parse(out.stdout));
+    }
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  return cases.map((name) => ({
+    name,
+    positions: runs[name][0].positions,
+    intents: runs[name][0].intents,
+    status: runs[name][0].status,
+    median: median(runs[name].map((r) => r.wall)),
+    cpu: median(runs[name].map((r) => r.cpu)),
+  }));
+}
+
+export function printBandsLots(rows) {
+  console.log(
+    `\nBands and lots: engine per simulate at ${rows[0].positions} positions (medians over processes run alternately, ${cpus().length} cores)`,
+  );
+  console.log('case             | intents | status         | wall ms (vs off) | CPU ms (vs off)');
+  const [off] = rows;
+  const vs = (a, b) => `${a >= b ? '+' : ''}${((a / b - 1) * 100).toFixed(1)} %`;
+  for (const r of rows)
+    console.log(
+      `${r.name.padEnd(16)} | ${String(r.intents).padStart(7)} | ${r.status.padEnd(14)} | ${fmt(r.median)} (${vs(r.median, off.median)}) | ${fmt(r.cpu)} (${vs(r.cpu, off.cpu)})`,
+    );
 }

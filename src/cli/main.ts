@@ -43,8 +43,13 @@ Options:
   --pretty               Indent the JSON output.
   --run-at ISO           analyze: run_at_utc; propose --artifact: created_at (default: the Unix
                          epoch, so output is a pure function of the input).
-  --correlation-id ID    propose: the correlation id (default: derived from the request hash).
+  --correlation-id ID    propose, simulate: the correlation id (default: derived from the request
+                         hash for propose, c_none for simulate).
+  --request-hash HASH    simulate: the request hash recorded in the lineage (default: the canonical
+                         hash of the body); the run id derives from it.
+  --run-id ID            simulate: the rebalance run id (default: rr_ + hash of the request hash).
   --idempotency-key KEY  propose: the idempotency key recorded in the lineage (default: none).
+  With --batch, --correlation-id applies to every line; --request-hash and --run-id are refused.
   --results FILE, --csv FILE, --fix FILE, --net   book: see above (--run-at: the FIX sending time).
 
 Exit codes: 0 success; 2 invalid input (errors as JSON on stderr; with --batch, after every
@@ -80,15 +85,34 @@ function printText(json: string, pretty: boolean): void {
   process.stdout.write('\n');
 }
 
-function simulateText(text: string) {
+/** What `keel simulate` may pin so a stored run is reproduced exactly. */
+interface SimulateIds {
+  correlationId?: string;
+  requestHash?: string;
+  runId?: string;
+}
+
+function simulateText(text: string, ids: SimulateIds = {}) {
   const parsed = parseAndValidate(simulateRequestSchema, text);
   if (!parsed.ok) return parsed;
-  const result = simulateRebalance(parsed.value, { requestHash: canonicalHash(parsed.value) });
+  const result = simulateRebalance(parsed.value, {
+    requestHash: ids.requestHash ?? canonicalHash(parsed.value),
+    ...(ids.runId !== undefined ? { rebalanceRunId: ids.runId } : {}),
+    ...(ids.correlationId !== undefined ? { correlationId: ids.correlationId } : {}),
+  });
   return { ok: true as const, value: resultJsonText(result) };
 }
 
 /** Cases queued on each worker thread: enough that it never waits for this thread, bounded in memory. */
 const BATCH_QUEUED_PER_THREAD = 2;
+
+/** A given id must be a non-blank string without control characters. */
+function checkId(flag: string, value: string | undefined): string | undefined {
+  // eslint-disable-next-line no-control-regex -- control characters are what is refused
+  if (value !== undefined && (value.trim() === '' || /[\u0000-\u001f]/.test(value)))
+    throw new InputError({ detail: `--${flag} must be a non-blank string without control characters` });
+  return value;
+}
 
 /**
  * `simulate --batch`: the cases are spread over KEEL_ENGINE_THREADS engines (default: one per
@@ -96,12 +120,18 @@ const BATCH_QUEUED_PER_THREAD = 2;
  * engine pool — and the results written in input order. A case goes to a worker when fewer than
  * BATCH_QUEUED_PER_THREAD wait there, otherwise it runs here. Each line's whole path (parse,
  * validate, hash, engine, serialise) runs through the same function in either place, so the
- * output bytes do not depend on the thread count (docs/decisions/0063).
+ * output bytes do not depend on the thread count (docs/decisions/0063). `--correlation-id`
+ * applies to every line.
  */
-async function simulateBatch(pretty: boolean): Promise<number> {
+async function simulateBatch(pretty: boolean, ids: SimulateIds): Promise<number> {
   const engines = envInt(process.env, 'KEEL_ENGINE_THREADS', EnginePool.defaultThreads(), 0);
   const pool = new EnginePool({ threads: Math.max(0, engines - 1) });
   const queueLimit = pool.threads * BATCH_QUEUED_PER_THREAD;
+  const task = (line: string) => ({
+    line,
+    pretty,
+    ...(ids.correlationId !== undefined ? { correlationId: ids.correlationId } : {}),
+  });
   let invalid = 0;
   let queued = 0;
   const write = async (outcome: BatchLineOutcome) => {
@@ -121,14 +151,14 @@ async function simulateBatch(pretty: boolean): Promise<number> {
       if (line.trim() === '') continue;
       if (queued < queueLimit) {
         queued++;
-        const entry = { outcome: pool.batchLine(line, pretty), done: false };
+        const entry = { outcome: pool.batchLine(task(line)), done: false };
         entry.outcome.then(
           () => ((entry.done = true), queued--),
           () => ((entry.done = true), queued--),
         );
         pending.push(entry);
       } else {
-        pending.push({ outcome: Promise.resolve(simulateBatchLine({ line, pretty })), done: true });
+        pending.push({ outcome: Promise.resolve(simulateBatchLine(task(line))), done: true });
       }
       await flush(false);
     }
@@ -149,6 +179,8 @@ export async function main(argv: string[]): Promise<number> {
       'run-at': { type: 'string' },
       artifact: { type: 'boolean', default: false },
       'correlation-id': { type: 'string' },
+      'request-hash': { type: 'string' },
+      'run-id': { type: 'string' },
       'idempotency-key': { type: 'string' },
       results: { type: 'string' },
       csv: { type: 'string' },
@@ -193,9 +225,18 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       }
       case 'simulate': {
+        const ids: SimulateIds = {
+          correlationId: checkId('correlation-id', values['correlation-id']),
+          requestHash: checkId('request-hash', values['request-hash']),
+          runId: checkId('run-id', values['run-id']),
+        };
+        if (values.batch && (ids.requestHash !== undefined || ids.runId !== undefined))
+          throw new InputError({
+            detail: '--request-hash and --run-id name one run; they cannot be used with --batch',
+          });
         await loadSolver();
-        if (values.batch) return await simulateBatch(values.pretty);
-        const outcome = simulateText(readInput(file));
+        if (values.batch) return await simulateBatch(values.pretty, ids);
+        const outcome = simulateText(readInput(file), ids);
         if (!outcome.ok) throw new InputError({ detail: outcome.errors });
         printText(outcome.value, values.pretty);
         return 0;

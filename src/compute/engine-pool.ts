@@ -26,6 +26,7 @@ import {
   simulateValue,
   type AnalyzeTask,
   type BatchLineOutcome,
+  type BatchLineTask,
   type ProposeTask,
   type SimulateTask,
 } from './tasks.js';
@@ -129,12 +130,12 @@ export class EnginePool {
    * One line of `keel simulate --batch`, parsed, validated, run and serialised on a thread
    * whenever the pool has threads (a batch keeps every thread busy, so small cases go too).
    */
-  batchLine(line: string, pretty: boolean): Promise<BatchLineOutcome> {
+  batchLine(task: BatchLineTask): Promise<BatchLineOutcome> {
     return this.dispatch(
       'simulateBatchLine',
       true,
-      () => ({ line, pretty }),
-      () => simulateBatchLine({ line, pretty }),
+      () => task,
+      () => simulateBatchLine(task),
     );
   }
 

@@ -121,6 +121,8 @@ export function proposeValue(request: ProposalRequest, task: Omit<ProposeTask, '
 export interface BatchLineTask {
   line: string;
   pretty: boolean;
+  /** `keel simulate --batch --correlation-id`: the same correlation id on every line. */
+  correlationId?: string;
 }
 
 /** The output line for it (without its newline), and whether the input was invalid. */
@@ -141,7 +143,12 @@ export function simulateBatchLine(task: BatchLineTask): BatchLineOutcome {
     const error = parsed.errors.some((e) => e.type === 'json_invalid') ? 'INVALID_JSON' : 'VALIDATION_ERROR';
     return { text: JSON.stringify({ error, details: parsed.errors }, null, indent), invalid: true };
   }
-  const json = resultJsonText(simulateRebalance(parsed.value, { requestHash: canonicalHash(parsed.value) }));
+  const json = resultJsonText(
+    simulateRebalance(parsed.value, {
+      requestHash: canonicalHash(parsed.value),
+      ...(task.correlationId !== undefined ? { correlationId: task.correlationId } : {}),
+    }),
+  );
   return { text: task.pretty ? JSON.stringify(JSON.parse(json), null, indent) : json, invalid: false };
 }
 

@@ -4,7 +4,7 @@
  * types the engine consumes, the canonical form that is hashed, and the OpenAPI schema.
  */
 import { z } from 'zod';
-import { dec, type Dec, gte, isNegative } from './decimal.js';
+import { dec, type Dec, divInt, gte, isNegative, mul } from './decimal.js';
 import {
   boolean,
   boundedDecimal,
@@ -102,9 +102,31 @@ export const shelfEntrySchema = object({
   settlement_days: integer({ ge: 0, le: 10 }).default(2),
   min_notional: nullable(money()),
   attributes: record(string()).default(() => ({})),
-}).meta({ id: 'ShelfEntry', description: 'Product shelf entry: status and attributes of one instrument.' });
+  // Board lots and fractional units (docs/decisions/0052). Optional without a default: an entry
+  // that does not give them parses (and hashes) exactly as before.
+  lot_size: boundedDecimal({ gt: '0' }).nullable().optional(),
+  quantity_increment: boundedDecimal({ gt: '0' }).nullable().optional(),
+})
+  .check((payload) => {
+    const { lot_size: lot, quantity_increment: increment } = payload.value;
+    if (lot && increment && !isWholeMultiple(lot, increment))
+      payload.issues.push({
+        code: 'custom',
+        message: 'Value error, lot_size must be a whole multiple of quantity_increment',
+        input: payload.value,
+        params: { type: 'value_error' },
+      });
+  })
+  .meta({ id: 'ShelfEntry', description: 'Product shelf entry: status and attributes of one instrument.' });
+
+/** Whether `value` is n × `step` for a whole n. */
+export function isWholeMultiple(value: Dec, step: Dec): boolean {
+  return mul(divInt(value, step), step).compareTo(value) === 0;
+}
 
 const unitWeight = () => boundedDecimal({ ge: '0', le: '1' });
+
+export const DRIFT_BAND_TARGETS = ['TARGET', 'BAND_EDGE'] as const;
 
 export const suitabilityThresholdsSchema = z
   .object({
@@ -213,6 +235,11 @@ export const engineOptionsFields = {
   fx_settlement_days: integer({ ge: 0, le: 10 }).default(2),
   max_overdraft_by_ccy: overdraftSchema.default(() => ({})),
   group_constraints: groupConstraintsSchema.default(() => ({})),
+  // Tolerance bands (docs/decisions/0051). Optional without a default, so a request that does not
+  // use them keeps its canonical form and request hash.
+  drift_band_abs: unitWeight().nullable().optional(),
+  drift_band_rel: unitWeight().nullable().optional(),
+  drift_band_rebalance_to: oneOf(DRIFT_BAND_TARGETS).optional(),
 };
 
 export const engineOptionsSchema = object(engineOptionsFields).meta({

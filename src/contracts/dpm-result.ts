@@ -115,15 +115,40 @@ export const securityTradeSchema = z
     intent_id: s('Intent id, oi_N in generation order.', 'oi_1'),
     instrument_id: s('Instrument to trade.', 'EQ_1'),
     side: z.enum(['BUY', 'SELL']).meta({ description: 'Direction.', examples: ['BUY'] }),
-    quantity: d('Whole units (fractional only for tax-limited sells).', '37').nullable(),
+    quantity: d(
+      'Whole units; multiples of the shelf lot_size or quantity_increment when given (a whole odd-lot holding may be sold); fractional for tax-limited sells.',
+      '37',
+    ).nullable(),
     notional: money('Quantity × price in the instrument currency.', '3700.0').nullable(),
     notional_base: money('Notional in the base currency.', '4995.000').nullable(),
     dependencies: list(s('Intent id.', 'oi_fx_2'), 'Intents that must execute first.'),
     rationale: rationaleSchema,
     constraints_applied: list(
-      s('MIN_NOTIONAL or TAX_BUDGET.', 'MIN_NOTIONAL'),
+      s('MIN_NOTIONAL, TAX_BUDGET, LOT_SIZE, QUANTITY_INCREMENT or CASH_LIMIT.', 'MIN_NOTIONAL'),
       'Controls that shaped the intent.',
     ),
+    quantity_rounding: z
+      .object({
+        requested_quantity: d(
+          'Unrounded quantity toward the goal (after the tax budget for sells).',
+          '437.5',
+        ),
+        step: d('The multiple quantities are rounded to: lot_size, else quantity_increment.', '100'),
+        reason: z.enum(['ROUNDED_DOWN', 'EXACT', 'WHOLE_HOLDING', 'CASH_LIMIT']).meta({
+          description:
+            'ROUNDED_DOWN to a multiple; EXACT already one; WHOLE_HOLDING sells the whole (odd-lot) holding; CASH_LIMIT cut so buys stay within cash.',
+          examples: ['ROUNDED_DOWN'],
+        }),
+        residual_notional: money(
+          'Goal notional |target − current| minus the traded notional, instrument currency: what stays in cash (or in the position).',
+          '37.5',
+        ),
+      })
+      .optional()
+      .meta({
+        description:
+          'Present only when the shelf entry sets lot_size or quantity_increment (or a buy was cut to fit cash).',
+      }),
   })
   .meta({ id: 'SecurityTradeIntent', description: 'A security trade.' });
 
@@ -146,7 +171,10 @@ export const fxSpotSchema = z
 
 export const ruleResultSchema = z
   .object({
-    rule_id: s('Rule.', 'CASH_BAND'),
+    rule_id: s(
+      'Rule: CASH_BAND, SINGLE_POSITION_MAX, LOCKED_POSITION_ABOVE_CAP, LOCKED_GROUP_ABOVE_CAP, DATA_QUALITY, MIN_TRADE_SIZE, NO_SHORTING, INSUFFICIENT_CASH, …',
+      'CASH_BAND',
+    ),
     severity: z
       .enum(['HARD', 'SOFT', 'INFO'])
       .meta({ description: 'HARD fails block; SOFT fails need review.', examples: ['SOFT'] }),
@@ -212,6 +240,23 @@ export const diagnosticsSchema = z
         shelf_missing: list(s('Instrument.', 'EQ_9'), 'Model targets without a shelf entry.'),
       })
       .meta({ description: 'Missing data, with duplicates.' }),
+    drift_summary: z
+      .object({
+        max_abs_drift: d(
+          'Largest |current − target weight| over the target rows; null when Stage 3 blocked.',
+          '0.0420',
+        ).nullable(),
+        positions_outside_band: int(
+          'Positions whose drift exceeds their band (band 0 when none is set); null when Stage 3 blocked.',
+          2,
+        ).nullable(),
+        within_tolerance: z.boolean().meta({
+          description: 'Every position and the cash weight inside their bands (nothing to trade).',
+          examples: [false],
+        }),
+      })
+      .optional()
+      .meta({ description: 'DPM only: drift against the Stage 3 targets, for ranking portfolios.' }),
   })
   .meta({ id: 'Diagnostics', description: 'Everything the run noticed.' });
 

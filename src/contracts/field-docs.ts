@@ -116,6 +116,26 @@ export const FIELD_DOCS: Record<string, Doc> = {
     { 'sector:TECH': { max_weight: '0.25' } },
   ],
   max_weight: ['Largest weight of the group (0–1).', '0.25'],
+  drift_band_abs: [
+    'Tolerance band as an absolute weight (0–1): a position within it of its target is not traded; null or absent for none.',
+    '0.02',
+  ],
+  drift_band_rel: [
+    'Tolerance band as a fraction (0–1) of the target weight; with drift_band_abs the larger band applies.',
+    '0.25',
+  ],
+  drift_band_rebalance_to: [
+    'Where a position outside its band trades to: TARGET (default) or BAND_EDGE (the nearer edge of its band).',
+    'TARGET',
+  ],
+  lot_size: [
+    'Board lot: traded quantities are multiples of it (buys and sells round down; selling the whole holding is always allowed).',
+    '100',
+  ],
+  quantity_increment: [
+    'Smallest quantity step when no lot_size is given, e.g. 0.001 for fund units (default: whole units).',
+    '0.001',
+  ],
   // Batch and advisory requests
   scenarios: [
     'Named scenarios (1–20, names [a-z0-9_-]{1,64}), each with its own options.',

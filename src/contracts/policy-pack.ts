@@ -26,7 +26,15 @@ export const POLICY_DIMENSIONS = {
     'workflow_requires_client_consent',
     'client_consent_already_obtained',
   ],
+  drift_band_policy: ['drift_band_abs', 'drift_band_rel', 'drift_band_rebalance_to'],
 } as const satisfies Record<string, readonly OptionField[]>;
+
+/**
+ * Dimensions added after packs were first stored: absent unless given (not filled with nulls),
+ * so the normalised definition — and its `definition_hash` — of an existing pack is unchanged
+ * (docs/decisions/0051).
+ */
+const OPTIONAL_DIMENSIONS: ReadonlySet<PolicyDimension> = new Set(['drift_band_policy']);
 
 export type PolicyDimension = keyof typeof POLICY_DIMENSIONS;
 export const DIMENSION_NAMES = Object.keys(POLICY_DIMENSIONS) as PolicyDimension[];
@@ -63,9 +71,22 @@ function overrideField(field: OptionField): z.ZodType {
 }
 
 /** A dimension object; missing or null means all fields null. Unknown keys are an error. */
-function dimensionSchema(fields: readonly OptionField[], description: string) {
+function dimensionSchema(
+  fields: readonly OptionField[],
+  description: string,
+  optional = false,
+): RequiredDimensionSchema | OptionalDimensionSchema {
   const shape = Object.fromEntries(fields.map((f) => [f, overrideField(f)]));
   const strict = z.strictObject(shape);
+  if (optional) return strict.optional().meta({ description });
+  return requiredDimension(strict, description);
+}
+
+type RequiredDimensionSchema = ReturnType<typeof requiredDimension>;
+/** An OPTIONAL_DIMENSIONS member: absent stays absent. */
+type OptionalDimensionSchema = z.ZodOptional<z.ZodObject>;
+
+function requiredDimension(strict: z.ZodObject, description: string) {
   return strict
     .nullable()
     .transform((v) => v ?? strict.parse({}))
@@ -89,12 +110,19 @@ const DIMENSION_DOCS: Record<PolicyDimension, string> = {
     'Constraint overrides: `single_position_max_weight` (0–1) and `group_constraints` (an empty map overrides nothing; a non-empty one replaces the request’s map).',
   workflow_policy:
     'Workflow-gate overrides: `enable_workflow_gates`, `workflow_requires_client_consent`, `client_consent_already_obtained`.',
+  drift_band_policy:
+    'Tolerance-band overrides: `drift_band_abs` (0–1), `drift_band_rel` (0–1), `drift_band_rebalance_to` (TARGET or BAND_EDGE). Optional: a pack without it is stored and hashed as before.',
 };
 
 const dimensions = {
   ...(Object.fromEntries(
-    DIMENSION_NAMES.map((d) => [d, dimensionSchema(POLICY_DIMENSIONS[d], DIMENSION_DOCS[d])]),
-  ) as { [D in PolicyDimension]: ReturnType<typeof dimensionSchema> }),
+    DIMENSION_NAMES.map((d) => [
+      d,
+      dimensionSchema(POLICY_DIMENSIONS[d], DIMENSION_DOCS[d], OPTIONAL_DIMENSIONS.has(d)),
+    ]),
+  ) as {
+    [D in PolicyDimension]: D extends 'drift_band_policy' ? OptionalDimensionSchema : RequiredDimensionSchema;
+  }),
   idempotency_policy: replayPolicySchema
     .nullable()
     .transform((v) => v ?? { replay_enabled: null })

@@ -3,7 +3,17 @@
  * through the base currency: one FUNDING or SWEEP spot per non-base currency.
  */
 import type { CashBalance } from '../contracts/dpm-request.js';
-import { abs, add, type Dec, isNegative, isPositive, mul, ONE, sub, ZERO } from '../contracts/decimal.js';
+import {
+  abs,
+  add,
+  type Dec,
+  isNegative,
+  isPositive,
+  mul,
+  ONE_POINT_ZERO,
+  sub,
+  ZERO,
+} from '../contracts/decimal.js';
 import type { Market } from './market.js';
 import type { DataQuality, FxSpotIntent, Intent, SecurityTradeIntent } from './types.js';
 
@@ -44,7 +54,9 @@ export function planFx(
     const intentId = `oi_fx_${intents.length + 1}`;
     let fx: FxSpotIntent | null = null;
     if (isNegative(balance)) {
-      const buyAmount = mul(abs(balance), add(ONE, fxBufferPct));
+      // |shortfall| × (1.0 + buffer), the constant written `1.0` as the reference does: a buffer
+      // without decimal places keeps one ("3300.0", not "3300"), and so does all that follows.
+      const buyAmount = mul(abs(balance), add(ONE_POINT_ZERO, fxBufferPct));
       fx = spot(
         intentId,
         `${currency}/${base}`,

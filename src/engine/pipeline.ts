@@ -12,7 +12,9 @@ import { planFx } from './fx-funding.js';
 import { decideGate } from './gate.js';
 import { generateIntents } from './intents.js';
 import { Market, Shelf } from './market.js';
-import { evaluateRules, hasHardFailure, statusFromRules } from './rules.js';
+import { planBands } from './bands.js';
+import { evaluateRules, hasHardFailure, type LockedContext, statusFromRules } from './rules.js';
+import { TaxBudget } from './tax.js';
 import { evaluateSettlementLadder } from './settlement.js';
 import { applyIntents } from './after-state.js';
 import { generateTargets } from './targets/index.js';
@@ -95,6 +97,18 @@ export function simulateRebalance(request: SimulateRequest, context: RunContext 
     diagnostics,
   );
   const target: TargetData = { target_id: `t_${runId}`, strategy: {}, targets: targets.trace };
+  // Tolerance bands and the drift summary every result carries (docs/decisions/0051).
+  const bands = planBands(targets.trace, before, options);
+  diagnostics.drift_summary = bands.summary;
+  // Locked holdings above a cap are reported by SOFT rules, not blocked on (docs/decisions/0050).
+  const lockedContext: LockedContext = {
+    reasons: new Map(
+      universe.excluded
+        .filter((x) => universe.locked.has(x.instrument_id))
+        .map((x) => [x.instrument_id, x.reason_code]),
+    ),
+    shelf,
+  };
 
   const result = (parts: {
     status: RunStatus;
@@ -141,12 +155,29 @@ export function simulateRebalance(request: SimulateRequest, context: RunContext 
       after: before,
       reconciliation: null,
       taxImpact: null,
-      rules: evaluateRules(before, options, diagnostics),
+      rules: evaluateRules(before, options, diagnostics, lockedContext),
       early: true,
       comparison: null,
     });
 
   if (blockingDataQuality() || targets.status === 'BLOCKED') return blockedEarly(); // path E1
+
+  // Portfolio-level trigger: every position and cash inside their bands → nothing to trade.
+  if (bands.active && bands.summary.within_tolerance) {
+    const rules = evaluateRules(before, options, diagnostics, lockedContext);
+    return result({
+      status: statusFromRules(rules),
+      intents: [],
+      after: before,
+      reconciliation: reconcile(V, V, base),
+      taxImpact: options.enable_tax_awareness
+        ? new TaxBudget(options.max_realized_capital_gains).impact(base)
+        : null,
+      rules,
+      early: false,
+      comparison: targets.comparison,
+    });
+  }
 
   // Stage 4 — intents
   const stage4 = generateIntents(
@@ -159,6 +190,8 @@ export function simulateRebalance(request: SimulateRequest, context: RunContext 
       market,
       shelf,
       locked: universe.locked,
+      tradeTo: bands.tradeTo,
+      cashBalances: portfolio.cash_balances,
     },
     diagnostics,
   );
@@ -200,7 +233,7 @@ export function simulateRebalance(request: SimulateRequest, context: RunContext 
   }
 
   const after = valuePortfolio(applyIntents(portfolio, fx.intents), market, shelf, 'CALCULATED', dq);
-  const rules = evaluateRules(after, options, diagnostics);
+  const rules = evaluateRules(after, options, diagnostics, lockedContext);
   if (hasHardFailure(rules)) {
     addSafetyWarnings(rules, diagnostics);
     return blocked({ after, rules, reconciliation: null }); // path H

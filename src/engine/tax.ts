@@ -52,6 +52,17 @@ export class TaxBudget {
 
   constructor(private readonly limit: Dec | null) {}
 
+  /** The budget state, to undo an `allowedSell` (lot rounding re-asks for fewer units). */
+  snapshot(): [Dec, Dec, Dec] {
+    return [this.used, this.totalGain, this.totalLoss];
+  }
+
+  restore([used, gain, loss]: [Dec, Dec, Dec]): void {
+    this.used = used;
+    this.totalGain = gain;
+    this.totalLoss = loss;
+  }
+
   /**
    * How much of `requested` may be sold from `position`'s lots. Positions without lots (or
    * whose lot cost cannot be converted) sell the full request.

@@ -106,6 +106,20 @@ export interface SecurityTradeIntent {
   dependencies: string[];
   rationale: Rationale | null;
   constraints_applied: string[];
+  /** Board-lot / increment rounding (docs/decisions/0052); only when the shelf entry sets a step. */
+  quantity_rounding?: QuantityRounding;
+}
+
+export type RoundingReason = 'ROUNDED_DOWN' | 'EXACT' | 'WHOLE_HOLDING' | 'CASH_LIMIT';
+
+/** How a quantity was rounded to the instrument's tradable step. */
+export interface QuantityRounding {
+  /** The step quantities are multiples of: `lot_size`, else `quantity_increment`. */
+  step: Dec;
+  /** ROUNDED_DOWN, EXACT, WHOLE_HOLDING (odd-lot sale of the whole holding) or CASH_LIMIT. */
+  reason: RoundingReason;
+  /** Goal notional (|target − current|) − traded notional, instrument currency: left in cash (or held). */
+  residual_notional: Money;
 }
 
 export interface FxSpotIntent {
@@ -208,6 +222,18 @@ export interface Diagnostics {
   funding_plan: unknown[];
   insufficient_cash: unknown[];
   data_quality: DataQuality;
+  /** DPM only (set by the pipeline, always last): how far the portfolio is from its targets. */
+  drift_summary?: DriftSummary;
+}
+
+/** Portfolio drift against the Stage 3 targets (docs/decisions/0051). */
+export interface DriftSummary {
+  /** Largest |current weight − target weight| over the target rows; null when Stage 3 blocked. */
+  max_abs_drift: Dec | null;
+  /** Positions whose drift exceeds their band (band 0 when no band is set); null when Stage 3 blocked. */
+  positions_outside_band: number | null;
+  /** Every position and the cash weight inside their bands (no trade needed). */
+  within_tolerance: boolean;
 }
 
 export type GateSeverity = 'LOW' | 'MEDIUM' | 'HIGH';

@@ -16,7 +16,8 @@ const isEmptyMap = (value: unknown) =>
 export function packOverrides(pack: PolicyPackDefinition): Partial<EngineOptions> {
   const out: Record<string, unknown> = {};
   for (const [dimension, fields] of Object.entries(POLICY_DIMENSIONS)) {
-    const values = pack[dimension as keyof typeof POLICY_DIMENSIONS] as Record<string, unknown>;
+    const values = pack[dimension as keyof typeof POLICY_DIMENSIONS] as Record<string, unknown> | undefined;
+    if (values === undefined) continue; // an optional dimension the pack does not give
     for (const field of fields) {
       const value = values[field];
       if (value !== null && value !== undefined && !isEmptyMap(value)) out[field] = value;

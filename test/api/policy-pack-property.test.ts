@@ -38,6 +38,15 @@ const arbitraryPack = fc.record({
     client_consent_already_obtained: nullable(fc.boolean()),
   }),
   idempotency_policy: fc.record({ replay_enabled: nullable(fc.boolean()) }),
+  // Optional dimension (issue 15): sometimes absent altogether.
+  drift_band_policy: fc.option(
+    fc.record({
+      drift_band_abs: nullable(fraction.map((f) => (Number(f) / 10).toFixed(3))),
+      drift_band_rel: nullable(fraction),
+      drift_band_rebalance_to: nullable(fc.constantFrom('TARGET', 'BAND_EDGE')),
+    }),
+    { nil: undefined },
+  ),
 });
 
 const arbitraryRequest = fc.record({
@@ -49,11 +58,14 @@ const arbitraryRequest = fc.record({
 });
 
 /** The test's own oracle: each set field over the option of the same name; a group map only when non-empty. */
-function writtenInto(options: Record<string, unknown>, pack: Record<string, Record<string, unknown>>) {
+function writtenInto(
+  options: Record<string, unknown>,
+  pack: Record<string, Record<string, unknown> | undefined>,
+) {
   const out = { ...options };
   for (const [dimension, fields] of Object.entries(POLICY_DIMENSIONS))
     for (const field of fields) {
-      const value = pack[dimension]![field];
+      const value = pack[dimension]?.[field] ?? null;
       if (value === null) continue;
       if (typeof value === 'object' && Object.keys(value as object).length === 0) continue;
       out[field] = value;

@@ -142,6 +142,24 @@ describe.each(BACKENDS)('simulate and analyze over HTTP (%s)', (backend) => {
       ]);
     });
 
+    it('names the field of a bad band option or lot size (issue 15) and runs a banded request', async () => {
+      const bad = JSON.parse(BODY);
+      bad.options.drift_band_rel = '1.5';
+      bad.shelf_entries[0].lot_size = '0';
+      const res = await t.post('/rebalance/simulate', bad, { 'Idempotency-Key': 'v-bands-1' });
+      expect(res.status).toBe(422);
+      expect(res.json.detail.map((d: any) => [d.type, d.loc])).toEqual([
+        ['greater_than', ['body', 'shelf_entries', 0, 'lot_size']],
+        ['less_than_equal', ['body', 'options', 'drift_band_rel']],
+      ]);
+      const good = JSON.parse(BODY);
+      good.options.drift_band_abs = '1';
+      const ok = await t.post('/rebalance/simulate', good, { 'Idempotency-Key': 'v-bands-2' });
+      expect(ok.status).toBe(200);
+      expect(ok.json.intents).toEqual([]);
+      expect(ok.json.diagnostics.drift_summary.within_tolerance).toBe(true);
+    });
+
     it('rejects a bad group-constraint key, an array body and malformed JSON', async () => {
       const bad = JSON.parse(BODY);
       bad.options.group_constraints = { bad_key: { max_weight: '0.5' } };

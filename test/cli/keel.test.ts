@@ -22,6 +22,35 @@ describe('keel simulate', () => {
     expect(keel(['simulate', demo('01_standard_drift.json')]).stdout).toBe(a.stdout);
   });
 
+  it('--correlation-id, --request-hash and --run-id reproduce a stored run exactly (issue 15)', () => {
+    const args = ['--correlation-id', 'corr-7', '--request-hash', 'sha256:abc', '--run-id', 'rr_stored_1'];
+    const r = keel(['simulate', demo('01_standard_drift.json'), ...args]);
+    expect(r.code).toBe(0);
+    const result = JSON.parse(r.stdout);
+    expect(result.rebalance_run_id).toBe('rr_stored_1');
+    expect(result.correlation_id).toBe('corr-7');
+    expect(result.lineage.request_hash).toBe('sha256:abc');
+    expect(result.universe.universe_id).toBe('u_rr_stored_1');
+    // Without --run-id the id derives from the given request hash, as the service derives it.
+    const derived = JSON.parse(
+      keel(['simulate', demo('01_standard_drift.json'), '--request-hash', 'sha256:abc']).stdout,
+    );
+    expect(derived.rebalance_run_id).toMatch(/^rr_[0-9a-f]{16}$/);
+    expect(derived.rebalance_run_id).not.toBe(
+      JSON.parse(keel(['simulate', demo('01_standard_drift.json')]).stdout).rebalance_run_id,
+    );
+    expect(derived.correlation_id).toBe('c_none');
+    // --run-id names one run: refused with --batch; a blank id is refused.
+    expect(keel(['simulate', '--batch', '--run-id', 'rr_x'], '').code).toBe(2);
+    expect(keel(['simulate', demo('01_standard_drift.json'), '--run-id', ' ']).code).toBe(2);
+    const batch = keel(
+      ['simulate', '--batch', '--correlation-id', 'corr-b'],
+      readFixtureText('demo', '01_standard_drift.json').replace(/\n/g, '') + '\n',
+    );
+    expect(batch.code).toBe(0);
+    expect(JSON.parse(batch.stdout).correlation_id).toBe('corr-b');
+  });
+
   it('reads stdin with -', () => {
     const r = keel(['simulate', '-'], readFixtureText('demo', '05_safety_hard_block_price.json'));
     expect(r.code).toBe(0);

@@ -174,6 +174,29 @@ describe('compiled validation equals the runtime parser', () => {
     );
   });
 
+  it('issue 15 fields: lot_size / quantity_increment on shelf entries and the band options', () => {
+    const LOTS: unknown[] = [undefined, null, '100', '0.001', '0', '-1', 'x', 7, '10', '0.5', '3'];
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+        fc.constantFrom(...LOTS),
+        fc.constantFrom(...LOTS),
+        fc.constantFrom(undefined, null, '0.02', '1.5', -1, 'TARGET'),
+        fc.constantFrom(undefined, 'TARGET', 'BAND_EDGE', 'MIDDLE', null),
+        (seed, lot, increment, band, to) => {
+          const body = generateRequest({ positions: 3, seed }) as any;
+          const entry = body.shelf_entries[0];
+          if (lot !== undefined) entry.lot_size = lot;
+          if (increment !== undefined) entry.quantity_increment = increment;
+          if (band !== undefined) body.options.drift_band_abs = band;
+          if (to !== undefined) body.options.drift_band_rebalance_to = to;
+          same('simulate', body);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it('validate() takes the compiled path from the second use on and still reports the same errors', () => {
     const body = fuzzedBody('simulate', 2);
     const bad = { ...(body as object), options: { target_method: 'solver', settlement_horizon_days: 11 } };

@@ -187,7 +187,9 @@ describe('universe and targets (spec 10 §6, §7)', () => {
 });
 
 describe('Keel departures (docs/decisions)', () => {
-  it('never trades a locked holding: a SUSPENDED position above the single cap stays and blocks on SINGLE_POSITION_MAX (0003)', () => {
+  it('never trades a locked holding: a SUSPENDED position above the single cap stays, the rest is rebalanced, SOFT LOCKED_POSITION_ABOVE_CAP (0003, 0050)', () => {
+    // FROZEN 50 × 10 = 500 of 1000 (0.5) is locked above the 0.3 cap; A's 0.5 is capped at 0.3
+    // (no recipient below the cap: the 0.2 stays in cash) and bought: 300 units at 1.
     const r = runWire(
       body({
         holdings: [['FROZEN', '50', '10']],
@@ -200,10 +202,51 @@ describe('Keel departures (docs/decisions)', () => {
     );
     expect(r.intents.some((i: any) => i.instrument_id === 'FROZEN')).toBe(false);
     expect(r.target.targets.find((t: any) => t.instrument_id === 'FROZEN').final_weight).toBe('0.5');
-    expect(r.status).toBe('BLOCKED');
-    expect(r.rule_results.find((x: any) => x.rule_id === 'SINGLE_POSITION_MAX')).toMatchObject({
+    expect(r.intents).toMatchObject([{ instrument_id: 'A', side: 'BUY', quantity: '300' }]);
+    expect(r.status).toBe('PENDING_REVIEW');
+    expect(r.rule_results.filter((x: any) => x.rule_id === 'SINGLE_POSITION_MAX')).toMatchObject([
+      { severity: 'HARD', status: 'PASS', measured: '0.3', reason_code: 'OK' },
+    ]);
+    expect(r.rule_results.find((x: any) => x.rule_id === 'LOCKED_POSITION_ABOVE_CAP')).toEqual({
+      rule_id: 'LOCKED_POSITION_ABOVE_CAP',
+      severity: 'SOFT',
       status: 'FAIL',
-      reason_code: 'LIMIT_BREACH',
+      measured: '0.5',
+      threshold: { max: '0.3' },
+      reason_code: 'LOCKED_POSITION_ABOVE_CAP',
+      remediation_hint:
+        'Locked holdings above the single-position cap 0.3 cannot be traded: FROZEN (LOCKED_DUE_TO_SUSPENDED) at 0.5000, excess 0.2000.',
+    });
+    expect(r.gate_decision.gate).toBe('RISK_REVIEW_REQUIRED');
+  });
+
+  it('a tradeable position above the cap still fails the HARD rule, next to a locked one (0050)', () => {
+    // Turnover 0 keeps A at 0.4 above the 0.3 cap: HARD breach → BLOCKED, whatever the locked line does.
+    const r = runWire(
+      body({
+        holdings: [
+          ['FROZEN', '40', '10'],
+          ['A', '400', '1'],
+        ],
+        cash: [['USD', '200']],
+        model: [['A', '0.5']],
+        shelf: [{ instrument_id: 'FROZEN', status: 'BANNED' }, ...approved('A')],
+        options: { single_position_max_weight: '0.3', max_turnover_pct: '0' },
+      }),
+    );
+    expect(r.status).toBe('BLOCKED');
+    expect(r.rule_results.filter((x: any) => x.rule_id === 'SINGLE_POSITION_MAX')).toMatchObject([
+      {
+        severity: 'HARD',
+        status: 'FAIL',
+        measured: '0.4',
+        remediation_hint: 'Instrument A exceeds max weight.',
+      },
+    ]);
+    expect(r.rule_results.find((x: any) => x.rule_id === 'LOCKED_POSITION_ABOVE_CAP')).toMatchObject({
+      severity: 'SOFT',
+      status: 'FAIL',
+      measured: '0.4',
     });
   });
 
@@ -233,8 +276,9 @@ describe('Keel departures (docs/decisions)', () => {
     expect(r.intents.some((i) => i.intent_type === 'SECURITY_TRADE' && i.instrument_id === 'L')).toBe(false);
   });
 
-  it('blocks when locked members alone exceed a group cap (0003)', () => {
-    const r = run(
+  it('locked members alone above a group cap: the rest is rebalanced, SOFT LOCKED_GROUP_ABOVE_CAP (0050)', () => {
+    // L 50 × 10 = 0.5 of 1000, cap 0.4; nothing tradeable in TECH; T (FI) bought to 0.5.
+    const r = runWire(
       body({
         holdings: [['L', '50', '10']],
         cash: [['USD', '500']],
@@ -247,12 +291,63 @@ describe('Keel departures (docs/decisions)', () => {
         options: { group_constraints: { 'sector:TECH': { max_weight: '0.4' } } },
       }),
     );
-    expect(r.status).toBe('BLOCKED');
+    expect(r.status).toBe('PENDING_REVIEW');
     expect(r.diagnostics.warnings).toEqual([
       'CAPPED_BY_GROUP_LIMIT_sector:TECH',
-      'INFEASIBILITY_HINT_LOCKED_GROUP_WEIGHT_sector:TECH',
+      'LOCKED_GROUP_ABOVE_CAP_sector:TECH',
     ]);
-    expect(r.target.targets).toEqual([]);
+    expect(r.diagnostics.group_constraint_events).toMatchObject([
+      { constraint_key: 'sector:TECH', released_weight: '0.0', recipients: {}, status: 'CAPPED' },
+    ]);
+    expect(r.intents).toMatchObject([{ instrument_id: 'T', side: 'BUY', quantity: '500' }]);
+    expect(r.rule_results.find((x: any) => x.rule_id === 'LOCKED_GROUP_ABOVE_CAP')).toEqual({
+      rule_id: 'LOCKED_GROUP_ABOVE_CAP',
+      severity: 'SOFT',
+      status: 'FAIL',
+      measured: '0.5',
+      threshold: { max: '0.4' },
+      reason_code: 'LOCKED_GROUP_ABOVE_CAP',
+      remediation_hint:
+        'Locked holdings in group sector:TECH weigh 0.5000 against a cap of 0.4, excess 0.1000, and cannot be traded: L (LOCKED_DUE_TO_SUSPENDED) at 0.5000.',
+    });
+  });
+
+  it('locked members above a group cap push the tradeable members to zero; their weight goes to the others (0050)', () => {
+    // L 30 × 10 = 0.3 locked in TECH (cap 0.2): room max(0, 0.2 − 0.3) = 0, so T's 0.3 goes to F.
+    const r = runWire(
+      body({
+        holdings: [['L', '30', '10']],
+        cash: [['USD', '700']],
+        prices: [
+          ['T', '1', 'USD'],
+          ['F', '1', 'USD'],
+        ],
+        model: [
+          ['T', '0.3'],
+          ['F', '0.3'],
+        ],
+        shelf: [
+          { instrument_id: 'L', status: 'BANNED', attributes: { sector: 'TECH' } },
+          { instrument_id: 'T', status: 'APPROVED', attributes: { sector: 'TECH' } },
+          { instrument_id: 'F', status: 'APPROVED', attributes: { sector: 'FI' } },
+        ],
+        options: { group_constraints: { 'sector:TECH': { max_weight: '0.2' } } },
+      }),
+    );
+    expect(r.status).toBe('PENDING_REVIEW');
+    expect(
+      Object.fromEntries(r.target.targets.map((t: any) => [t.instrument_id, Number(t.final_weight)])),
+    ).toEqual({
+      T: 0,
+      F: 0.6,
+      L: 0.3,
+    });
+    expect(r.intents).toMatchObject([{ instrument_id: 'F', side: 'BUY', quantity: '600' }]);
+    expect(r.rule_results.find((x: any) => x.rule_id === 'LOCKED_GROUP_ABOVE_CAP')).toMatchObject({
+      status: 'FAIL',
+      measured: '0.3',
+      threshold: { max: '0.2' },
+    });
   });
 
   it('treats a zero price of a traded instrument as missing instead of failing (0002)', () => {

@@ -256,11 +256,14 @@ describe('SOLVER targets (spec 10 §8)', () => {
           group_constraints: { 'sector:TECH': { max_weight: '0.2' } },
         }),
       );
-      expect(result.status).toBe('BLOCKED');
-      expect(result.diagnostics.warnings).toEqual([
-        'INFEASIBLE_INFEASIBLE',
-        'INFEASIBILITY_HINT_LOCKED_GROUP_WEIGHT_sector:TECH',
-      ]);
+      // Locked weight is a constant (0050): A's room is max(0, 0.2 − 0.3) = 0, B keeps 0.4.
+      expect(result.status).toBe('PENDING_REVIEW');
+      expect(result.diagnostics.warnings).toEqual(['LOCKED_GROUP_ABOVE_CAP_sector:TECH']);
+      expect(finalWeights(result)).toEqual({ A: '0.0000', B: '0.4000', X: '0.3' });
+      expect(result.rule_results.find((r) => r.rule_id === 'LOCKED_GROUP_ABOVE_CAP')).toMatchObject({
+        severity: 'SOFT',
+        status: 'FAIL',
+      });
     });
 
     it('locked group weight above the cap, no buyable member: a violated constant condition (Q-M28)', () => {
@@ -274,11 +277,15 @@ describe('SOLVER targets (spec 10 §8)', () => {
           group_constraints: { 'sector:ENERGY': { max_weight: '0.2' } },
         }),
       );
-      expect(blocked.status).toBe('BLOCKED');
-      expect(blocked.diagnostics.warnings).toEqual([
-        'INFEASIBLE_INFEASIBLE',
-        'INFEASIBILITY_HINT_LOCKED_GROUP_WEIGHT_sector:ENERGY',
-      ]);
+      // No longer BLOCKED (0050): the constant breach is reported, A is solved as usual.
+      expect(blocked.status).toBe('PENDING_REVIEW');
+      expect(blocked.diagnostics.warnings).toEqual(['LOCKED_GROUP_ABOVE_CAP_sector:ENERGY']);
+      expect(finalWeights(blocked)).toEqual({ A: '0.5000', X: '0.3' });
+      expect(blocked.rule_results.find((r) => r.rule_id === 'LOCKED_GROUP_ABOVE_CAP')).toMatchObject({
+        severity: 'SOFT',
+        status: 'FAIL',
+        reason_code: 'LOCKED_GROUP_ABOVE_CAP',
+      });
 
       // Satisfied constant condition: no row, no effect.
       const ready = run(

@@ -180,3 +180,33 @@ describe('applying a pack to EngineOptions', () => {
     expect(replayEnabled(pack({ idempotency_policy: { replay_enabled: true } }), false)).toBe(true);
   });
 });
+
+describe('drift_band_policy (issue 15, docs/decisions/0051)', () => {
+  it('is optional: a pack without it is stored and hashed exactly as before', () => {
+    const p = pack({ turnover_policy: { max_turnover_pct: '0.1' } });
+    expect('drift_band_policy' in p).toBe(false);
+    expect(Object.keys(policyPackToJson(p))).not.toContain('drift_band_policy');
+  });
+
+  it('overrides the band options, validated with their own rules', () => {
+    const p = pack({ drift_band_policy: { drift_band_abs: '0.02', drift_band_rebalance_to: 'BAND_EDGE' } });
+    expect(policyPackToJson(p).drift_band_policy).toEqual({
+      drift_band_abs: '0.02',
+      drift_band_rel: null,
+      drift_band_rebalance_to: 'BAND_EDGE',
+    });
+    const applied = applyPolicyPack(options({ drift_band_rel: '0.1' }), p);
+    expect(String(applied.drift_band_abs)).toBe('0.02');
+    expect(String(applied.drift_band_rel)).toBe('0.1');
+    expect(applied.drift_band_rebalance_to).toBe('BAND_EDGE');
+    expect(errorsOf({ drift_band_policy: { drift_band_abs: '2' } })).toEqual([
+      { type: 'less_than_equal', loc: ['body', 'drift_band_policy', 'drift_band_abs'] },
+    ]);
+    expect(errorsOf({ drift_band_policy: { drift_band_rebalance_to: 'MIDDLE' } })[0]!.loc).toEqual([
+      'body',
+      'drift_band_policy',
+      'drift_band_rebalance_to',
+    ]);
+    expect(errorsOf({ drift_band_policy: { unknown: 1 } }).length).toBe(1);
+  });
+});

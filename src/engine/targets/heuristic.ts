@@ -64,8 +64,8 @@ export function heuristicTargets(
   // Step D — single-position cap, shrinking remainder (spec 10 §7.4, Q-M10, Q-M11)
   const cap = options.single_position_max_weight;
   if (cap !== null) {
-    // Locked holdings keep their weight (docs/decisions/0003); a locked breach fails the
-    // post-trade SINGLE_POSITION_MAX rule instead of forcing a sale.
+    // Locked holdings keep their weight (docs/decisions/0003); a locked breach is reported by the
+    // SOFT post-trade LOCKED_POSITION_ABOVE_CAP rule instead of forcing a sale (0050).
     let excess = ZERO;
     for (const [k, w] of E) if (!isLocked(k)) excess = add(excess, max(ZERO, sub(w, cap)));
     for (const [k, w] of E) if (!isLocked(k)) E.set(k, min(w, cap));
@@ -126,34 +126,38 @@ function applyGroupCaps(
     const groupWeight = sum(members.map((m) => E.get(m)!));
     if (lte(groupWeight, add(cap, GROUP_TOLERANCE))) continue;
     // Locked members keep their weight (docs/decisions/0003): only the others are scaled into
-    // the room the locked weight leaves. Without locked weight this is the reference's
-    // `max ÷ group weight` scaling exactly.
+    // the room the locked weight leaves, max(0, max − locked). Without locked weight this is the
+    // reference's `max ÷ group weight` scaling exactly. When the locked members alone exceed the
+    // cap (docs/decisions/0050) the others go to zero and the run goes on: the post-trade
+    // LOCKED_GROUP_ABOVE_CAP rule reports the frozen excess for review.
     const lockedWeight = sum(members.filter((m) => locked.has(m)).map((m) => E.get(m)!));
-    if (gt(lockedWeight, add(cap, GROUP_TOLERANCE))) {
-      diagnostics.warnings.push(
-        `CAPPED_BY_GROUP_LIMIT_${key}`,
-        `INFEASIBILITY_HINT_LOCKED_GROUP_WEIGHT_${key}`,
-      );
-      diagnostics.group_constraint_events.push({
-        constraint_key: key,
-        group_weight_before: groupWeight,
-        max_weight: cap,
-        released_weight: ZERO,
-        recipients: {},
-        status: 'BLOCKED',
-      });
-      return false;
-    }
     const scaled = members.filter((m) => !locked.has(m));
-    const scale = isZero(lockedWeight)
-      ? div(cap, groupWeight)
-      : div(sub(cap, lockedWeight), sub(groupWeight, lockedWeight));
-    const excess = sub(groupWeight, cap);
+    const lockedOver = gt(lockedWeight, add(cap, GROUP_TOLERANCE));
+    const scale = lockedOver
+      ? ZERO
+      : isZero(lockedWeight)
+        ? div(cap, groupWeight)
+        : max(ZERO, div(sub(cap, lockedWeight), sub(groupWeight, lockedWeight))); // ≥ 0 within the tolerance
+    const excess = lockedOver ? sub(groupWeight, lockedWeight) : sub(groupWeight, cap);
     for (const m of scaled) E.set(m, mul(E.get(m)!, scale));
+    if (lockedOver) {
+      diagnostics.warnings.push(`CAPPED_BY_GROUP_LIMIT_${key}`, `LOCKED_GROUP_ABOVE_CAP_${key}`);
+      if (!isPositive(excess)) {
+        diagnostics.group_constraint_events.push({
+          constraint_key: key,
+          group_weight_before: groupWeight,
+          max_weight: cap,
+          released_weight: excess,
+          recipients: {},
+          status: 'CAPPED',
+        });
+        continue;
+      }
+    }
     const memberSet = new Set(members);
     const candidates = [...E.keys()].filter((k) => B.has(k) && !memberSet.has(k));
     const candidateTotal = sum(candidates.map((c) => E.get(c)!));
-    diagnostics.warnings.push(`CAPPED_BY_GROUP_LIMIT_${key}`);
+    if (!lockedOver) diagnostics.warnings.push(`CAPPED_BY_GROUP_LIMIT_${key}`);
     if (isPositive(candidateTotal)) {
       const recipients: Record<string, Dec> = {};
       for (const c of candidates) {
@@ -167,6 +171,16 @@ function applyGroupCaps(
         max_weight: cap,
         released_weight: excess,
         recipients,
+        status: 'CAPPED',
+      });
+    } else if (lockedOver) {
+      // Nowhere to put the weight the frozen excess pushed out: it stays in cash (0050).
+      diagnostics.group_constraint_events.push({
+        constraint_key: key,
+        group_weight_before: groupWeight,
+        max_weight: cap,
+        released_weight: excess,
+        recipients: {},
         status: 'CAPPED',
       });
     } else {

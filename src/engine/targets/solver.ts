@@ -18,6 +18,7 @@ import {
   isNegative,
   isZero,
   lt,
+  max,
   mul,
   ONE_POINT_ZERO,
   quantize,
@@ -42,6 +43,7 @@ const SOLVER_WEIGHT_PLACES = 4;
 const BLOCKED: Stage3Outcome = { status: 'BLOCKED', blocked: true };
 
 interface GroupRow {
+  key: string;
   max: Dec;
   /** Indices into T of the buyable members. */
   members: number[];
@@ -78,12 +80,10 @@ export function solverTargets(
   const investedMax = sub(sub(ONE_POINT_ZERO, options.cash_band_min_weight), locked);
   const cap = options.single_position_max_weight;
   const groups = groupRows(T, universe, options, shelf, diagnostics);
-  // Q-M28: a group with locked weight but no buyable member is the constant condition λG ≤ max.
-  const constantViolated = groups.some((g) => g.members.length === 0 && gt(g.lockedWeight, g.max));
+  // Locked weights are constants (docs/decisions/0050): a group's room for its buyable members is
+  // max(0, max − λG). A group whose locked members alone exceed its cap (Q-M28's constant
+  // condition) no longer blocks: the post-trade LOCKED_GROUP_ABOVE_CAP rule reports it.
   const rows = groups.filter((g) => g.members.length > 0);
-
-  if (constantViolated)
-    return infeasible(T.length, universe, options, shelf, investedMin, investedMax, diagnostics);
 
   let weights: number[];
   if (isFeasible(m, investedMin, investedMax, cap, rows)) {
@@ -99,7 +99,7 @@ export function solverTargets(
       investedMax: toFloat(investedMax),
       upper,
       groups: rows
-        .map((g) => ({ members: g.members, max: toFloat(sub(g.max, g.lockedWeight)) }))
+        .map((g) => ({ members: g.members, max: toFloat(room(g)) }))
         .filter((g) => canBind(g, upper, toFloat(investedMax))),
       start: heuristicStart(universe, options, shelf, T),
     };
@@ -113,10 +113,13 @@ export function solverTargets(
     weights = outcome.weights;
   }
 
-  // §8.4. The solver's answer is certified to 1e-7 and in practice good to ~1e-10; its last bits
+  // §8.4 (the frozen excess is warned about, as the heuristic does, once the solve succeeded).
+  // The solver's answer is certified to 1e-7 and in practice good to ~1e-10; its last bits
   // are noise that differs between a cold and a hot start (docs/decisions/0062). Rounded to 12
   // places first, an exact answer on a 4-place half-way point (a weight that keeps its model
   // target 0.01155) rounds half-even as written, not by the sign of 1e-17 of noise.
+  for (const g of groups)
+    if (gt(g.lockedWeight, g.max)) diagnostics.warnings.push(`LOCKED_GROUP_ABOVE_CAP_${g.key}`);
   T.forEach((k, i) =>
     E.set(k, quantize(decimalFromFloat(Number(Math.max(weights[i]!, 0).toFixed(12))), SOLVER_WEIGHT_PLACES)),
   );
@@ -178,10 +181,13 @@ function groupRows(
     const members = T.flatMap((k, i) => (isMember(shelf, k, key) ? [i] : []));
     const lockedWeight = lockedGroupWeight(universe, shelf, key);
     if (members.length === 0 && isZero(lockedWeight)) continue;
-    rows.push({ max: options.group_constraints[key]!.max_weight, members, lockedWeight });
+    rows.push({ key, max: options.group_constraints[key]!.max_weight, members, lockedWeight });
   }
   return rows;
 }
+
+/** Room the locked weight leaves the buyable members: max(0, max − λG). */
+const room = (g: GroupRow): Dec => max(ZERO, sub(g.max, g.lockedWeight));
 
 /** Spec 10 §7.2 key split, exactly as the heuristic reads it. */
 function splitKey(key: string): [string, string] {
@@ -213,7 +219,7 @@ function isFeasible(
   if (m.some((w) => isNegative(w) || (cap !== null && gt(w, cap)))) return false;
   const invested = sum(m);
   if (lt(invested, investedMin) || gt(invested, investedMax)) return false;
-  return rows.every((g) => !gt(add(sum(g.members.map((i) => m[i]!)), g.lockedWeight), g.max));
+  return rows.every((g) => !gt(sum(g.members.map((i) => m[i]!)), room(g)));
 }
 
 /** `INFEASIBLE_INFEASIBLE` (Q-M18) followed by the §8.5 hints, in order; BLOCKED. */
