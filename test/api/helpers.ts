@@ -1,18 +1,14 @@
 /** Setup and assertions shared by the test/api suites (not a test file itself). */
 import type { Response, TestApp } from '../support/http.js';
+import { poll } from '../support/poll.js';
 
-/** Poll until `done` holds (or the time is up; the caller's assertion then fails). */
-export async function until<T>(
+/** Poll every 100 ms until `done` holds (or the time is up; the caller's assertion then fails). */
+export function until<T>(
   probe: () => Promise<T>,
   done: (value: T) => boolean,
   timeoutMs = 20_000,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  return poll(probe, done, timeoutMs, 100);
 }
 
 /** GET an async operation's status URL until it has SUCCEEDED or FAILED. */

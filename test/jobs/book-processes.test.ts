@@ -4,17 +4,16 @@
  * KEEL_BOOK_CHUNK_TIMEOUT_SECONDS and is retried; a chunk's rows and DONE mark commit together);
  * two `keel worker` processes share one book on PostgreSQL, no chunk recorded twice.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BookService } from '../../src/api/books/service.js';
 import { EnginePool } from '../../src/compute/engine-pool.js';
-import { openDatabase, type Database } from '../../src/store/database.js';
+import type { Database } from '../../src/store/database.js';
 import { JobQueue } from '../../src/store/queue.js';
 import { generateBookLines } from '../../src/tools/generate-request.js';
 import { serveKeel, spawnKeel, stopKeel } from '../support/process.js';
-import { BACKENDS, openTestStore, type TestStore } from '../support/store.js';
+import { poll } from '../support/poll.js';
+import { processDatabase, storeEnv, workersStarted } from '../support/queue.js';
+import { BACKENDS, openTestStore } from '../support/store.js';
 
 const BOOK_ENV = {
   KEEL_QUEUE_MAINTENANCE_SECONDS: '1',
@@ -55,22 +54,10 @@ async function bookReport(db: Database, bookId: string) {
 }
 
 describe.each(BACKENDS)('books across processes (%s)', (backend) => {
-  let store: TestStore | null = null;
-  let dataDir: string | null = null;
-  afterAll(async () => {
-    await store?.drop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  });
+  const database = processDatabase(backend, 'keel-book-crash-');
 
   it('a server SIGKILLed mid-book finishes every portfolio exactly once after a restart', async () => {
-    let env: Record<string, string>;
-    if (backend === 'postgres') {
-      store = await openTestStore('postgres');
-      env = { ...BOOK_ENV, DATABASE_URL: store.url!, KEEL_QUEUE_SCHEMA: store.queueSchema };
-    } else {
-      dataDir = mkdtempSync(join(tmpdir(), 'keel-book-crash-'));
-      env = { ...BOOK_ENV, DATABASE_URL: '', KEEL_DATA_DIR: dataDir };
-    }
+    const env = await database.open(BOOK_ENV);
     const first = await serveKeel({ ...env, KEEL_WORKER_CONCURRENCY: '1' });
     const res = await fetch(`http://127.0.0.1:${first.port}/rebalance/books`, {
       method: 'POST',
@@ -85,42 +72,36 @@ describe.each(BACKENDS)('books across processes (%s)', (backend) => {
         progress: { portfolios_done: number; portfolios_total: number };
       };
     // Kill it once some chunks are recorded and others are not.
-    const killBy = Date.now() + 60_000;
-    let before = 0;
-    while (Date.now() < killBy) {
-      before = (await progress(first.port)).progress.portfolios_done;
-      if (before > 0) break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    const before = await poll(
+      async () => (await progress(first.port)).progress.portfolios_done,
+      (done) => done > 0,
+      60_000,
+      20,
+    );
     await stopKeel(first.child, 'SIGKILL');
     expect(before).toBeGreaterThan(0);
     expect(before).toBeLessThan(PORTFOLIOS);
 
     const second = await serveKeel({ ...env, KEEL_WORKER_CONCURRENCY: '2' });
-    const deadline = Date.now() + 120_000;
-    let view = await progress(second.port);
-    while (Date.now() < deadline && view.status !== 'SUCCEEDED' && view.status !== 'FAILED') {
-      await new Promise((r) => setTimeout(r, 250));
-      view = await progress(second.port);
-    }
+    const view = await poll(
+      () => progress(second.port),
+      (v) => v.status === 'SUCCEEDED' || v.status === 'FAILED',
+      120_000,
+      250,
+    );
     await stopKeel(second.child);
     expect(view.status).toBe('SUCCEEDED');
     expect(view.progress.portfolios_done).toBe(PORTFOLIOS);
     const recorded = [...recordedChunks(first.output()), ...recordedChunks(second.output())];
     expect(new Set(recorded).size, 'a chunk was recorded twice').toBe(recorded.length);
-    const inspect = store?.db ?? (await openDatabase({ dataDir: dataDir! }));
-    try {
-      const report = await bookReport(inspect, bookId);
-      expect(report.book.status).toBe('SUCCEEDED');
-      expect(report.rows).toEqual({ n: PORTFOLIOS, distinct_lines: PORTFOLIOS });
-      expect(report.chunks.every((c) => c.status === 'DONE')).toBe(true);
-      // The log line follows the commit, so a chunk committed just before the SIGKILL may have no
-      // line; the rows above prove each portfolio was recorded once, the lines prove no chunk twice.
-      expect(recorded.length).toBeLessThanOrEqual(report.book.chunks_total);
-      expect(recorded.length).toBeGreaterThanOrEqual(report.book.chunks_total - 1);
-    } finally {
-      if (!store) await inspect.close();
-    }
+    const report = await database.inspect((db) => bookReport(db, bookId));
+    expect(report.book.status).toBe('SUCCEEDED');
+    expect(report.rows).toEqual({ n: PORTFOLIOS, distinct_lines: PORTFOLIOS });
+    expect(report.chunks.every((c) => c.status === 'DONE')).toBe(true);
+    // The log line follows the commit, so a chunk committed just before the SIGKILL may have no
+    // line; the rows above prove each portfolio was recorded once, the lines prove no chunk twice.
+    expect(recorded.length).toBeLessThanOrEqual(report.book.chunks_total);
+    expect(recorded.length).toBeGreaterThanOrEqual(report.book.chunks_total - 1);
   }, 240_000);
 
   it.runIf(backend === 'postgres')(
@@ -130,8 +111,7 @@ describe.each(BACKENDS)('books across processes (%s)', (backend) => {
       try {
         const env = {
           ...BOOK_ENV,
-          DATABASE_URL: workerStore.url!,
-          KEEL_QUEUE_SCHEMA: workerStore.queueSchema,
+          ...storeEnv(workerStore),
           KEEL_WORKER_CONCURRENCY: '1',
         };
         const queue = await JobQueue.start(workerStore.db, { schema: workerStore.queueSchema });
@@ -140,20 +120,15 @@ describe.each(BACKENDS)('books across processes (%s)', (backend) => {
         await books.ensureQueue();
         // Both workers are up before the first chunk job exists.
         const workers = [spawnKeel(['worker'], env), spawnKeel(['worker'], env)];
-        const startBy = Date.now() + 60_000;
-        while (!workers.every((w) => w.output().includes('worker started'))) {
-          if (Date.now() > startBy || workers.some((w) => w.child.exitCode !== null))
-            throw new Error(`workers did not start: ${workers.map((w) => w.output()).join('\n')}`);
-          await new Promise((r) => setTimeout(r, 100));
-        }
+        await workersStarted(workers);
         const { book } = await books.submit('default', null, undefined, [Buffer.from(BODY)]);
         await queue.stop(false);
-        const deadline = Date.now() + 120_000;
-        let report = await bookReport(workerStore.db, book.book_id);
-        while (Date.now() < deadline && report.book.status !== 'SUCCEEDED') {
-          await new Promise((r) => setTimeout(r, 250));
-          report = await bookReport(workerStore.db, book.book_id);
-        }
+        const report = await poll(
+          () => bookReport(workerStore.db, book.book_id),
+          (r) => r.book.status === 'SUCCEEDED',
+          120_000,
+          250,
+        );
         await Promise.all(workers.map((w) => stopKeel(w.child)));
         await engine.close();
         expect(report.book.status).toBe('SUCCEEDED');

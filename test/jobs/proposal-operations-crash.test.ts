@@ -3,14 +3,12 @@
  * creates and versions loses none and finishes none twice once it (or, on a PostgreSQL server, a
  * `keel worker`) runs again; a proposal recorded before the kill is unchanged afterwards.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/store/database.js';
+import { describe, expect, it } from 'vitest';
 import { readFixture } from '../support/fixtures.js';
 import { serveKeel, spawnKeel, stopKeel } from '../support/process.js';
-import { BACKENDS, openTestStore, type TestStore } from '../support/store.js';
+import { poll } from '../support/poll.js';
+import { allSettled, processDatabase } from '../support/queue.js';
+import { BACKENDS } from '../support/store.js';
 
 const QUEUE_ENV = {
   KEEL_JOB_TIMEOUT_SECONDS: '3',
@@ -26,22 +24,10 @@ const withPortfolio = (body: any, portfolio: string) => {
   return out;
 };
 describe.each(BACKENDS)('proposal operations across a SIGKILL (%s)', (backend) => {
-  let store: TestStore | null = null;
-  let dataDir: string | null = null;
-  afterAll(async () => {
-    await store?.drop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  });
+  const database = processDatabase(backend, 'keel-proposal-crash-');
 
   it('loses no accepted operation, finishes none twice, keeps what was recorded', async () => {
-    let env: Record<string, string>;
-    if (backend === 'postgres') {
-      store = await openTestStore('postgres');
-      env = { ...QUEUE_ENV, DATABASE_URL: store.url!, KEEL_QUEUE_SCHEMA: store.queueSchema };
-    } else {
-      dataDir = mkdtempSync(join(tmpdir(), 'keel-proposal-crash-'));
-      env = { ...QUEUE_ENV, DATABASE_URL: '', KEEL_DATA_DIR: dataDir };
-    }
+    const env = await database.open(QUEUE_ENV);
     const first = await serveKeel({ ...env, KEEL_WORKER_CONCURRENCY: '2' });
     const url = (port: number, path: string) => `http://127.0.0.1:${port}${path}`;
     const post = (port: number, path: string, body: unknown, headers: Record<string, string> = {}) =>
@@ -107,16 +93,19 @@ describe.each(BACKENDS)('proposal operations across a SIGKILL (%s)', (backend) =
       accepted.push(((await res.json()) as any).operation_id);
     }
     // On a server the kill waits until an operation is RUNNING, so one is surely cut off mid-way.
-    if (store) {
-      const deadline = Date.now() + 20_000;
-      while (Date.now() < deadline) {
-        const [row] = await store.db.query<{ n: number }>(
-          "SELECT COUNT(*)::int AS n FROM proposal_async_operations WHERE status = 'RUNNING'",
-        );
-        if (row!.n > 0) break;
-        await new Promise((r) => setTimeout(r, 5));
-      }
-    }
+    const { store } = database;
+    if (store)
+      await poll(
+        async () =>
+          (
+            await store.db.query<{ n: number }>(
+              "SELECT COUNT(*)::int AS n FROM proposal_async_operations WHERE status = 'RUNNING'",
+            )
+          )[0]!.n,
+        (n) => n > 0,
+        20_000,
+        5,
+      );
     await stopKeel(first.child, 'SIGKILL');
 
     // Again: on a server, an API process without workers and a separate `keel worker`.
@@ -129,18 +118,13 @@ describe.each(BACKENDS)('proposal operations across a SIGKILL (%s)', (backend) =
     let statuses: string[] = [];
     let after: string[] = [];
     try {
-      const deadline = Date.now() + 60_000;
-      while (Date.now() < deadline) {
-        statuses = await Promise.all(
-          accepted.map(
-            async (id) =>
-              ((await (await fetch(url(second.port, `/rebalance/proposals/operations/${id}`))).json()) as any)
-                .status as string,
-          ),
-        );
-        if (statuses.every((s) => s === 'SUCCEEDED' || s === 'FAILED')) break;
-        await new Promise((r) => setTimeout(r, 250));
-      }
+      statuses = await allSettled(
+        accepted,
+        async (id) =>
+          ((await (await fetch(url(second.port, `/rebalance/proposals/operations/${id}`))).json()) as any)
+            .status as string,
+        60_000,
+      );
       after = await read(second.port);
     } finally {
       if (worker) await stopKeel(worker.child);
@@ -149,8 +133,7 @@ describe.each(BACKENDS)('proposal operations across a SIGKILL (%s)', (backend) =
     expect(statuses).toEqual(accepted.map(() => 'SUCCEEDED'));
     expect(after).toEqual(before);
 
-    const db = backend === 'postgres' ? store!.db : await openDatabase({ dataDir: dataDir! });
-    try {
+    await database.inspect(async (db) => {
       const perPortfolio = await db.query<{ portfolio_id: string; n: number; events: number }>(
         `SELECT p.portfolio_id, COUNT(DISTINCT p.proposal_id)::int AS n, COUNT(e.event_id)::int AS events
          FROM proposal_records p JOIN proposal_workflow_events e USING (tenant_id, proposal_id)
@@ -178,8 +161,6 @@ describe.each(BACKENDS)('proposal operations across a SIGKILL (%s)', (backend) =
           ),
         ),
       );
-    } finally {
-      if (backend === 'embedded') await db.close();
-    }
+    });
   }, 150_000);
 });

@@ -4,21 +4,19 @@
  * queue's 15-minute job timeout); two `keel worker` processes share 200 jobs with no job
  * done twice.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { OperationService } from '../../src/api/dpm/operations.js';
 import { DpmService } from '../../src/api/dpm/service.js';
 import { EnginePool } from '../../src/compute/engine-pool.js';
 import { analyzeRequestSchema } from '../../src/contracts/dpm-analyze.js';
 import { validate } from '../../src/contracts/parse.js';
 import { JobQueue } from '../../src/store/queue.js';
-import { openDatabase, type Database } from '../../src/store/database.js';
+import type { Database } from '../../src/store/database.js';
 import { generateRequest } from '../../src/tools/generate-request.js';
 import { readFixture } from '../support/fixtures.js';
 import { serveKeel, spawnKeel, stopKeel } from '../support/process.js';
-import { BACKENDS, openTestStore, type TestStore } from '../support/store.js';
+import { allSettled, countReaches, processDatabase, storeEnv, workersStarted } from '../support/queue.js';
+import { BACKENDS, openTestStore } from '../support/store.js';
 
 const QUEUE_ENV = {
   DPM_ASYNC_EXECUTION_MODE: 'QUEUED',
@@ -38,22 +36,10 @@ async function operationReport(db: Database, ids: string[]) {
 }
 
 describe.each(BACKENDS)('queue across processes (%s)', (backend) => {
-  let store: TestStore | null = null;
-  let dataDir: string | null = null;
-  afterAll(async () => {
-    await store?.drop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  });
+  const database = processDatabase(backend, 'keel-queue-crash-');
 
   it('a SIGKILLed server loses no accepted analysis and finishes none twice', async () => {
-    let env: Record<string, string>;
-    if (backend === 'postgres') {
-      store = await openTestStore('postgres');
-      env = { ...QUEUE_ENV, DATABASE_URL: store.url!, KEEL_QUEUE_SCHEMA: store.queueSchema };
-    } else {
-      dataDir = mkdtempSync(join(tmpdir(), 'keel-queue-crash-'));
-      env = { ...QUEUE_ENV, DATABASE_URL: '', KEEL_DATA_DIR: dataDir };
-    }
+    let env = await database.open(QUEUE_ENV);
     // Batches heavy enough (100 positions, 4 scenarios) that several are in flight at the kill.
     const base = generateRequest({ positions: 100, seed: 3, constraints: true });
     const body = JSON.stringify({
@@ -83,31 +69,19 @@ describe.each(BACKENDS)('queue across processes (%s)', (backend) => {
     await stopKeel(first.child, 'SIGKILL');
 
     const second = await serveKeel({ ...env, KEEL_WORKER_CONCURRENCY: '2' });
-    const db = backend === 'postgres' ? store!.db : null;
     const statusOf = async (id: string) =>
       (
         (await (await fetch(`http://127.0.0.1:${second.port}/rebalance/operations/${id}`)).json()) as {
           status: string;
         }
       ).status;
-    const deadline = Date.now() + 60_000;
-    let statuses: string[] = [];
-    while (Date.now() < deadline) {
-      statuses = await Promise.all(accepted.map(statusOf));
-      if (statuses.every((s) => s === 'SUCCEEDED' || s === 'FAILED')) break;
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    const statuses = await allSettled(accepted, statusOf, 60_000);
     await stopKeel(second.child);
     expect(statuses).toEqual(accepted.map(() => 'SUCCEEDED'));
-    const inspect = db ?? (await openDatabase({ dataDir: dataDir! }));
-    try {
-      const report = await operationReport(inspect, accepted);
-      expect(report).toHaveLength(30);
-      for (const row of report)
-        expect(row.runs, `operation ${row.operation_id} finished more than once`).toBe(4);
-    } finally {
-      if (!db) await inspect.close();
-    }
+    const report = await database.inspect((db) => operationReport(db, accepted));
+    expect(report).toHaveLength(30);
+    for (const row of report)
+      expect(row.runs, `operation ${row.operation_id} finished more than once`).toBe(4);
   }, 120_000);
 
   it.runIf(backend === 'postgres')(
@@ -117,8 +91,7 @@ describe.each(BACKENDS)('queue across processes (%s)', (backend) => {
       try {
         const env = {
           ...QUEUE_ENV,
-          DATABASE_URL: workerStore.url!,
-          KEEL_QUEUE_SCHEMA: workerStore.queueSchema,
+          ...storeEnv(workerStore),
           KEEL_WORKER_CONCURRENCY: '2',
         };
         const queue = await JobQueue.start(workerStore.db, { schema: workerStore.queueSchema });
@@ -136,27 +109,18 @@ describe.each(BACKENDS)('queue across processes (%s)', (backend) => {
         // Both workers are up before the first job exists, so on a busy machine a slow-starting
         // worker cannot find the queue already drained by the other one.
         const workers = [spawnKeel(['worker'], env), spawnKeel(['worker'], env)];
-        const startBy = Date.now() + 60_000;
-        while (!workers.every((w) => w.output().includes('worker started'))) {
-          if (Date.now() > startBy || workers.some((w) => w.child.exitCode !== null))
-            throw new Error(`workers did not start: ${workers.map((w) => w.output()).join('\n')}`);
-          await new Promise((r) => setTimeout(r, 100));
-        }
+        await workersStarted(workers);
         const ids: string[] = [];
         for (let i = 0; i < 200; i++)
           ids.push((await operations.submit('default', parsed.value, `shared-${i}`)).operation_id);
         await queue.stop(false);
 
-        const deadline = Date.now() + 90_000;
-        let done = 0;
-        while (Date.now() < deadline) {
-          const [row] = await workerStore.db.query<{ n: number }>(
-            "SELECT COUNT(*)::int AS n FROM dpm_async_operations WHERE status IN ('SUCCEEDED', 'FAILED')",
-          );
-          done = row!.n;
-          if (done === 200) break;
-          await new Promise((r) => setTimeout(r, 250));
-        }
+        const done = await countReaches(
+          workerStore.db,
+          "SELECT COUNT(*)::int AS n FROM dpm_async_operations WHERE status IN ('SUCCEEDED', 'FAILED')",
+          200,
+          90_000,
+        );
         await Promise.all(workers.map((w) => stopKeel(w.child)));
         expect(done).toBe(200);
         const report = await operationReport(workerStore.db, ids);

@@ -3,21 +3,19 @@
  * running loses none and finishes none twice after a restart; two `keel worker` processes share
  * 200 runs with none done twice.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Metrics } from '../../src/api/metrics.js';
 import { ScenarioCache } from '../../src/api/scenarios/cache.js';
 import { SCENARIO_QUEUE, ScenarioService } from '../../src/api/scenarios/service.js';
 import { validate } from '../../src/contracts/parse.js';
 import { scenarioCreateSchema } from '../../src/contracts/scenario.js';
-import { openDatabase, type Database } from '../../src/store/database.js';
+import type { Database } from '../../src/store/database.js';
 import { JobQueue } from '../../src/store/queue.js';
 import { generateRequest } from '../../src/tools/generate-request.js';
 import { serveKeel, spawnKeel, stopKeel } from '../support/process.js';
 import { scenarioBase } from '../support/scenarios.js';
-import { BACKENDS, openTestStore, type TestStore } from '../support/store.js';
+import { allSettled, countReaches, processDatabase, storeEnv } from '../support/queue.js';
+import { BACKENDS, openTestStore } from '../support/store.js';
 
 const QUEUE_ENV = {
   KEEL_JOB_TIMEOUT_SECONDS: '3',
@@ -41,22 +39,10 @@ async function runReport(db: Database, ids: string[]) {
 }
 
 describe.each(BACKENDS)('scenario runs across processes (%s)', (backend) => {
-  let store: TestStore | null = null;
-  let dataDir: string | null = null;
-  afterAll(async () => {
-    await store?.drop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  });
+  const database = processDatabase(backend, 'keel-scenario-crash-');
 
   it('a SIGKILLed server loses no accepted run and finishes none twice', async () => {
-    let env: Record<string, string>;
-    if (backend === 'postgres') {
-      store = await openTestStore('postgres');
-      env = { ...QUEUE_ENV, DATABASE_URL: store.url!, KEEL_QUEUE_SCHEMA: store.queueSchema };
-    } else {
-      dataDir = mkdtempSync(join(tmpdir(), 'keel-scenario-crash-'));
-      env = { ...QUEUE_ENV, DATABASE_URL: '', KEEL_DATA_DIR: dataDir };
-    }
+    const env = await database.open(QUEUE_ENV);
     // Runs heavy enough (150 positions, the SOLVER) that some are running at the kill.
     const base = generateRequest({ positions: 150, seed: 5, constraints: true });
     const first = await serveKeel({ ...env, KEEL_WORKER_CONCURRENCY: '2' });
@@ -93,25 +79,14 @@ describe.each(BACKENDS)('scenario runs across processes (%s)', (backend) => {
           state: string;
         }
       ).state;
-    const deadline = Date.now() + 90_000;
-    let states: string[] = [];
-    while (Date.now() < deadline) {
-      states = await Promise.all(accepted.map(stateOf));
-      if (states.every((s) => s === 'SUCCEEDED' || s === 'FAILED')) break;
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    const states = await allSettled(accepted, stateOf, 90_000);
     await stopKeel(second.child);
     expect(states).toEqual(accepted.map(() => 'SUCCEEDED'));
-    const inspect = backend === 'postgres' ? store!.db : await openDatabase({ dataDir: dataDir! });
-    try {
-      const report = await runReport(inspect, accepted);
-      expect(report).toHaveLength(20);
-      for (const row of report) {
-        expect(row.outputs, `run ${row.run_id} wrote outputs more than once`).toBe(10);
-        expect(row.engine_runs, `run ${row.run_id} recorded more than one engine run`).toBe(1);
-      }
-    } finally {
-      if (backend !== 'postgres') await inspect.close();
+    const report = await database.inspect((db) => runReport(db, accepted));
+    expect(report).toHaveLength(20);
+    for (const row of report) {
+      expect(row.outputs, `run ${row.run_id} wrote outputs more than once`).toBe(10);
+      expect(row.engine_runs, `run ${row.run_id} recorded more than one engine run`).toBe(1);
     }
   }, 180_000);
 
@@ -122,8 +97,7 @@ describe.each(BACKENDS)('scenario runs across processes (%s)', (backend) => {
       try {
         const env = {
           ...QUEUE_ENV,
-          DATABASE_URL: workerStore.url!,
-          KEEL_QUEUE_SCHEMA: workerStore.queueSchema,
+          ...storeEnv(workerStore),
           KEEL_WORKER_CONCURRENCY: '2',
         };
         const queue = await JobQueue.start(workerStore.db, { schema: workerStore.queueSchema });
@@ -153,16 +127,12 @@ describe.each(BACKENDS)('scenario runs across processes (%s)', (backend) => {
         await queue.stop(false);
 
         const workers = [spawnKeel(['worker'], env), spawnKeel(['worker'], env)];
-        const deadline = Date.now() + 120_000;
-        let done = 0;
-        while (Date.now() < deadline) {
-          const [row] = await workerStore.db.query<{ n: number }>(
-            "SELECT COUNT(*)::int AS n FROM scenario_runs WHERE state IN ('SUCCEEDED', 'FAILED')",
-          );
-          done = row!.n;
-          if (done === 200) break;
-          await new Promise((r) => setTimeout(r, 250));
-        }
+        const done = await countReaches(
+          workerStore.db,
+          "SELECT COUNT(*)::int AS n FROM scenario_runs WHERE state IN ('SUCCEEDED', 'FAILED')",
+          200,
+          120_000,
+        );
         await Promise.all(workers.map((w) => stopKeel(w.child)));
         expect(done).toBe(200);
         const report = await runReport(workerStore.db, ids);

@@ -1,5 +1,6 @@
 /** Helpers for scenario tests: a small base portfolio, polling a run to a final state. */
 import type { TestApp } from './http.js';
+import { poll } from './poll.js';
 import { body } from './request.js';
 
 /** USD base: 100 × EQ_US at 100.00 (EQUITY), 50 × BD_EU at 200.00 EUR (FIXED_INCOME), EUR/USD 1.10, 1000.00 USD cash. */
@@ -24,20 +25,9 @@ export function scenarioBase(options: Record<string, unknown> = {}) {
   });
 }
 
-export const FINAL_STATES = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
+export { poll };
 
-export async function poll<T>(
-  probe: () => Promise<T>,
-  done: (value: T) => boolean,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+export const FINAL_STATES = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
 
 /** GET the run until it reaches a final state. */
 export function settled(t: TestApp, statusUrl: string, headers: Record<string, string> = {}) {
