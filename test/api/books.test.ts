@@ -19,7 +19,15 @@ import { generateBookLines } from '../../src/tools/generate-request.js';
 import { commitChunk } from '../../src/store/books.js';
 import { BACKENDS } from '../support/store.js';
 import { startTestApp, type TestApp } from '../support/http.js';
-import { NDJSON, SMALL_BOOK, SMALL_LINES, simulateBodyOf } from '../support/book.js';
+import {
+  EQ_1_BLOCKS,
+  EQ_1_NET_BLOCK,
+  NDJSON,
+  SMALL_BOOK,
+  SMALL_FIX_MSG_TYPES,
+  SMALL_LINES,
+  simulateBodyOf,
+} from '../support/book.js';
 
 const SECRET = 'a-book-test-secret-of-sufficient-length-4242';
 const sign = (sub: string, roles: string[], tenant = 'bank-a') =>
@@ -109,21 +117,7 @@ describe.each(BACKENDS)('book rebalance over HTTP (%s)', (backend) => {
     });
     const gross = (await t.get(`/rebalance/books/${small}/blocks`, as.support)).json;
     expect(gross.blocks).toEqual([
-      {
-        instrument_id: 'EQ_1',
-        side: 'BUY',
-        quantity: '150',
-        allocations: [
-          { portfolio_id: 'A', quantity: '50' },
-          { portfolio_id: 'B', quantity: '100' },
-        ],
-      },
-      {
-        instrument_id: 'EQ_1',
-        side: 'SELL',
-        quantity: '100',
-        allocations: [{ portfolio_id: 'C', quantity: '100' }],
-      },
+      ...EQ_1_BLOCKS,
       {
         instrument_id: 'EQ_EU',
         side: 'BUY',
@@ -142,16 +136,7 @@ describe.each(BACKENDS)('book rebalance over HTTP (%s)', (backend) => {
       },
     ]);
     const net = (await t.get(`/rebalance/books/${small}/blocks?net=true`, as.support)).json;
-    expect(net.blocks[0]).toEqual({
-      instrument_id: 'EQ_1',
-      side: 'BUY',
-      quantity: '50',
-      allocations: [
-        { portfolio_id: 'A', quantity: '50' },
-        { portfolio_id: 'B', quantity: '100' },
-        { portfolio_id: 'C', quantity: '-100' },
-      ],
-    });
+    expect(net.blocks[0]).toEqual(EQ_1_NET_BLOCK);
     const exceptions = (await t.get(`/rebalance/books/${small}/exceptions`, as.support)).json.items;
     expect(
       exceptions.map((e: { portfolio_id: string; reason: string }) => [e.portfolio_id, e.reason]),
@@ -438,16 +423,7 @@ describe.each(BACKENDS)('book rebalance over HTTP (%s)', (backend) => {
     const fix = await t.get(`/rebalance/books/${small}/orders.fix`, as.support);
     expect(fix.status).toBe(200);
     const messages = fix.text.trimEnd().split('\n');
-    expect(messages.map((m) => new Map(parseFix(m)).get(35))).toEqual([
-      'D',
-      'J',
-      'D',
-      'J',
-      'D',
-      'J',
-      'D',
-      'J',
-    ]);
+    expect(messages.map((m) => new Map(parseFix(m)).get(35))).toEqual(SMALL_FIX_MSG_TYPES);
     expect(new Map(parseFix(messages[6]!)).get(55)).toBe('EUR/USD');
   });
 

@@ -12,6 +12,7 @@ import { jsonLines } from '../../src/book/lines.js';
 import { portfolioBody } from '../../src/book/request.js';
 import { dec, eq, sum } from '../../src/contracts/decimal.js';
 import { prng } from '../../src/tools/generate-request.js';
+import { EQ_1_BLOCKS, EQ_1_NET_BLOCK } from '../support/book.js';
 
 function outcome(
   line: number,
@@ -49,21 +50,7 @@ const BOOK = [
 describe('block orders', () => {
   it('aggregates per instrument and side with allocations in input order (hand-checked)', () => {
     expect(securityBlocks(BOOK)).toEqual([
-      {
-        instrument_id: 'EQ_1',
-        side: 'BUY',
-        quantity: '150',
-        allocations: [
-          { portfolio_id: 'A', quantity: '50' },
-          { portfolio_id: 'B', quantity: '100' },
-        ],
-      },
-      {
-        instrument_id: 'EQ_1',
-        side: 'SELL',
-        quantity: '100',
-        allocations: [{ portfolio_id: 'C', quantity: '100' }],
-      },
+      ...EQ_1_BLOCKS,
       {
         instrument_id: 'EQ_2',
         side: 'BUY',
@@ -80,18 +67,7 @@ describe('block orders', () => {
   });
 
   it('nets per instrument: opposite side crossed as negative allocations, exact zero nets drop out', () => {
-    expect(securityBlocks(BOOK, true)).toEqual([
-      {
-        instrument_id: 'EQ_1',
-        side: 'BUY',
-        quantity: '50',
-        allocations: [
-          { portfolio_id: 'A', quantity: '50' },
-          { portfolio_id: 'B', quantity: '100' },
-          { portfolio_id: 'C', quantity: '-100' },
-        ],
-      },
-    ]);
+    expect(securityBlocks(BOOK, true)).toEqual([EQ_1_NET_BLOCK]);
     const sells = [outcome(2, 'A', [['X', 'SELL', '7', '70']]), outcome(3, 'B', [['X', 'BUY', '2', '20']])];
     expect(securityBlocks(sells, true)).toEqual([
       {

@@ -11,7 +11,13 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseFix } from '../../src/book/fix.js';
 import { generateBookLines } from '../../src/tools/generate-request.js';
-import { SMALL_BOOK, SMALL_LINES, simulateBodyOf } from '../support/book.js';
+import {
+  EQ_1_BLOCKS,
+  SMALL_BOOK,
+  SMALL_FIX_MSG_TYPES,
+  SMALL_LINES,
+  simulateBodyOf,
+} from '../support/book.js';
 import { KEEL_BIN } from '../support/process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'keel-book-cli-'));
@@ -41,15 +47,7 @@ describe('keel book', () => {
     expect(Object.keys(out)).toEqual(['summary', 'exceptions', 'blocks', 'fx_blocks']);
     expect(out.summary.by_status).toEqual({ READY: 3, PENDING_REVIEW: 1, BLOCKED: 0 });
     expect(out.summary.failed_lines.map((f: { line: number }) => f.line)).toEqual([5, 7, 8]);
-    expect(out.blocks[0]).toEqual({
-      instrument_id: 'EQ_1',
-      side: 'BUY',
-      quantity: '150',
-      allocations: [
-        { portfolio_id: 'A', quantity: '50' },
-        { portfolio_id: 'B', quantity: '100' },
-      ],
-    });
+    expect(out.blocks[0]).toEqual(EQ_1_BLOCKS[0]);
     expect(out.fx_blocks[0].amount).toBe('5500.00');
     expect(out.exceptions.map((e: { reason: string }) => e.reason)).toEqual(['PENDING_REVIEW', 'HIGH_CASH']);
     const lines = readFileSync(results, 'utf8').trimEnd().split('\n');
@@ -65,16 +63,7 @@ describe('keel book', () => {
     }
     expect(readFileSync(csv, 'utf8').split('\n')[1]).toBe('BOOK-S1,SECURITY,EQ_1,BUY,150,,A,50');
     const messages = readFileSync(fix, 'utf8').trimEnd().split('\n');
-    expect(messages.map((m) => new Map(parseFix(m)).get(35))).toEqual([
-      'D',
-      'J',
-      'D',
-      'J',
-      'D',
-      'J',
-      'D',
-      'J',
-    ]);
+    expect(messages.map((m) => new Map(parseFix(m)).get(35))).toEqual(SMALL_FIX_MSG_TYPES);
   });
 
   it('gives the same document with one thread or several, from a file or stdin', () => {

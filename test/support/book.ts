@@ -65,3 +65,40 @@ export function simulateBodyOf(lineText: string, shared = SMALL_SHARED): Record<
 }
 
 export const NDJSON = { 'content-type': 'application/x-ndjson' };
+
+/**
+ * The EQ_1 blocks of SMALL_BOOK (and of test/book/aggregate's pure book), hand-checked: A buys 50
+ * and B 100 (half of 10,000 and 20,000 at 100); C sells 100 of its 200.
+ */
+export const EQ_1_BLOCKS = [
+  {
+    instrument_id: 'EQ_1',
+    side: 'BUY',
+    quantity: '150',
+    allocations: [
+      { portfolio_id: 'A', quantity: '50' },
+      { portfolio_id: 'B', quantity: '100' },
+    ],
+  },
+  {
+    instrument_id: 'EQ_1',
+    side: 'SELL',
+    quantity: '100',
+    allocations: [{ portfolio_id: 'C', quantity: '100' }],
+  },
+];
+
+/** The same, netted: C's sell crossed as a negative allocation. */
+export const EQ_1_NET_BLOCK = {
+  instrument_id: 'EQ_1',
+  side: 'BUY',
+  quantity: '50',
+  allocations: [
+    { portfolio_id: 'A', quantity: '50' },
+    { portfolio_id: 'B', quantity: '100' },
+    { portfolio_id: 'C', quantity: '-100' },
+  ],
+};
+
+/** FIX MsgTypes of SMALL_BOOK's export: a NewOrderSingle (D) and its Allocation (J) per block. */
+export const SMALL_FIX_MSG_TYPES = ['D', 'J', 'D', 'J', 'D', 'J', 'D', 'J'];
