@@ -4,7 +4,7 @@
  * `rebalance:simulate` submits and cancels; `runs:read` reads. Every look-up is per tenant.
  */
 import { Readable } from 'node:stream';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import {
   bookAcceptedSchema,
@@ -219,6 +219,21 @@ export function bookRoutes(app: FastifyInstance, books: BookService, env: Env): 
     ...fixTimes((book.finished_at ?? book.created_at).toISOString()),
     idPrefix: book.book_id,
   });
+  /** A finished book's gross blocks as a download named `<book_id>.<extension>`. */
+  const sendOrders = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    bookId: string,
+    file: { contentType: string; extension: string },
+    render: (book: BookRow, orders: Awaited<ReturnType<BookService['blocks']>>) => string,
+  ) => {
+    const book = finished(await load(tenantOf(request), bookId));
+    const orders = await books.blocks(book.book_id, false);
+    return reply
+      .type(`${file.contentType}; charset=utf-8`)
+      .header('Content-Disposition', `attachment; filename="${book.book_id}.${file.extension}"`)
+      .send(render(book, orders));
+  };
 
   route(app, {
     method: 'GET',
@@ -242,14 +257,10 @@ export function bookRoutes(app: FastifyInstance, books: BookService, env: Env): 
       404: notFound,
       409: notFinished,
     },
-    handler: async ({ request, reply, params: p }) => {
-      const book = finished(await load(tenantOf(request), p.book_id));
-      const { blocks, fx_blocks } = await books.blocks(book.book_id, false);
-      return reply
-        .type('text/csv; charset=utf-8')
-        .header('Content-Disposition', `attachment; filename="${book.book_id}.csv"`)
-        .send(bookCsv(blocks, fx_blocks, book.book_id));
-    },
+    handler: ({ request, reply, params: p }) =>
+      sendOrders(request, reply, p.book_id, { contentType: 'text/csv', extension: 'csv' }, (book, o) =>
+        bookCsv(o.blocks, o.fx_blocks, book.book_id),
+      ),
   });
 
   route(app, {
@@ -274,14 +285,10 @@ export function bookRoutes(app: FastifyInstance, books: BookService, env: Env): 
       404: notFound,
       409: notFinished,
     },
-    handler: async ({ request, reply, params: p }) => {
-      const book = finished(await load(tenantOf(request), p.book_id));
-      const { blocks, fx_blocks } = await books.blocks(book.book_id, false);
-      return reply
-        .type('text/plain; charset=utf-8')
-        .header('Content-Disposition', `attachment; filename="${book.book_id}.fix"`)
-        .send(bookFix(blocks, fx_blocks, fixOptions(book)));
-    },
+    handler: ({ request, reply, params: p }) =>
+      sendOrders(request, reply, p.book_id, { contentType: 'text/plain', extension: 'fix' }, (book, o) =>
+        bookFix(o.blocks, o.fx_blocks, fixOptions(book)),
+      ),
   });
 
   route(app, {
