@@ -140,17 +140,19 @@ function applyGroupCaps(
         : max(ZERO, div(sub(cap, lockedWeight), sub(groupWeight, lockedWeight))); // ≥ 0 within the tolerance
     const excess = lockedOver ? sub(groupWeight, lockedWeight) : sub(groupWeight, cap);
     for (const m of scaled) E.set(m, mul(E.get(m)!, scale));
+    const recordEvent = (recipients: Record<string, Dec>, status: 'CAPPED' | 'BLOCKED') =>
+      diagnostics.group_constraint_events.push({
+        constraint_key: key,
+        group_weight_before: groupWeight,
+        max_weight: cap,
+        released_weight: excess,
+        recipients,
+        status,
+      });
     if (lockedOver) {
       diagnostics.warnings.push(`CAPPED_BY_GROUP_LIMIT_${key}`, `LOCKED_GROUP_ABOVE_CAP_${key}`);
       if (!isPositive(excess)) {
-        diagnostics.group_constraint_events.push({
-          constraint_key: key,
-          group_weight_before: groupWeight,
-          max_weight: cap,
-          released_weight: excess,
-          recipients: {},
-          status: 'CAPPED',
-        });
+        recordEvent({}, 'CAPPED');
         continue;
       }
     }
@@ -165,34 +167,13 @@ function applyGroupCaps(
         E.set(c, add(E.get(c)!, share));
         recipients[c] = share;
       }
-      diagnostics.group_constraint_events.push({
-        constraint_key: key,
-        group_weight_before: groupWeight,
-        max_weight: cap,
-        released_weight: excess,
-        recipients,
-        status: 'CAPPED',
-      });
+      recordEvent(recipients, 'CAPPED');
     } else if (lockedOver) {
       // Nowhere to put the weight the frozen excess pushed out: it stays in cash (0050).
-      diagnostics.group_constraint_events.push({
-        constraint_key: key,
-        group_weight_before: groupWeight,
-        max_weight: cap,
-        released_weight: excess,
-        recipients: {},
-        status: 'CAPPED',
-      });
+      recordEvent({}, 'CAPPED');
     } else {
       diagnostics.warnings.push('NO_ELIGIBLE_REDISTRIBUTION_DESTINATION');
-      diagnostics.group_constraint_events.push({
-        constraint_key: key,
-        group_weight_before: groupWeight,
-        max_weight: cap,
-        released_weight: excess,
-        recipients: {},
-        status: 'BLOCKED',
-      });
+      recordEvent({}, 'BLOCKED');
       return false;
     }
   }
