@@ -16,6 +16,7 @@ import {
   Tooltip,
   type ChartConfiguration,
 } from 'chart.js';
+import type { ComponentChildren, RefObject } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Band } from './bands';
 import { pct, pctNumber } from './format';
@@ -44,6 +45,30 @@ export interface AllocationSeries {
   /** Target weights, when known for the view. */
   target?: (string | null)[];
   bands?: (Band | null)[];
+}
+
+/** A chart's frame: caption, the canvas (aria-label with every number), the live readout, then `children`. */
+function ChartFigure(props: {
+  id: string;
+  title: string;
+  label: string;
+  canvas: RefObject<HTMLCanvasElement>;
+  readout: string;
+  children?: ComponentChildren;
+}) {
+  const { id, title, label, canvas, readout } = props;
+  return (
+    <figure class="chart" aria-labelledby={`${id}-caption`}>
+      <figcaption id={`${id}-caption`}>{title}</figcaption>
+      <div class="chart-canvas">
+        <canvas ref={canvas} id={id} role="img" aria-label={label} />
+      </div>
+      <p class="chart-readout" aria-live="polite" data-testid={`${id}-readout`}>
+        {readout}
+      </p>
+      {props.children}
+    </figure>
+  );
 }
 
 /** "EQUITY: before 20.00%, after 20.00%, target 20%" for one key. */
@@ -123,14 +148,7 @@ export function AllocationChart(props: { id: string; title: string; series: Allo
   }, [series, hasTarget, hasBands]);
 
   return (
-    <figure class="chart" aria-labelledby={`${id}-caption`}>
-      <figcaption id={`${id}-caption`}>{title}</figcaption>
-      <div class="chart-canvas">
-        <canvas ref={canvas} id={id} role="img" aria-label={label} />
-      </div>
-      <p class="chart-readout" aria-live="polite" data-testid={`${id}-readout`}>
-        {readout}
-      </p>
+    <ChartFigure id={id} title={title} label={label} canvas={canvas} readout={readout}>
       <div class="table-wrap" tabIndex={0} role="region" aria-label={`${title}: the numbers`}>
         <table>
           <caption class="visually-hidden">{title}</caption>
@@ -160,7 +178,7 @@ export function AllocationChart(props: { id: string; title: string; series: Allo
           </tbody>
         </table>
       </div>
-    </figure>
+    </ChartFigure>
   );
 }
 
@@ -209,15 +227,5 @@ export function MetricChart(props: {
     });
     return () => chart.destroy();
   }, [labels, values, title, unit]);
-  return (
-    <figure class="chart" aria-labelledby={`${id}-caption`}>
-      <figcaption id={`${id}-caption`}>{title}</figcaption>
-      <div class="chart-canvas">
-        <canvas ref={canvas} id={id} role="img" aria-label={label} />
-      </div>
-      <p class="chart-readout" aria-live="polite" data-testid={`${id}-readout`}>
-        {readout}
-      </p>
-    </figure>
-  );
+  return <ChartFigure id={id} title={title} label={label} canvas={canvas} readout={readout} />;
 }

@@ -89,3 +89,25 @@ export function Section(props: { id: string; title: string; children: ComponentC
     </section>
   );
 }
+
+/** A list filter's choice: "Any" (the empty value) or one of `options`, each shown through `show`. */
+export function AnySelect(props: {
+  label: string;
+  value: string;
+  options: readonly string[];
+  show?: (option: string) => string;
+  onChange: (value: string) => void;
+}) {
+  const show = props.show ?? ((option: string) => option);
+  return (
+    <label>
+      {props.label}
+      <select value={props.value} onChange={(e) => props.onChange(e.currentTarget.value)}>
+        <option value="">Any</option>
+        {props.options.map((s) => (
+          <option value={s}>{show(s)}</option>
+        ))}
+      </select>
+    </label>
+  );
+}

@@ -4,7 +4,7 @@ import { type Fetcher, query } from '../api';
 import { BOOK_STATUSES, listBooks } from '../books-data';
 import { when } from '../format';
 import { BASE, link, navigate } from '../router';
-import { Badge, Empty, Heading, Loading, Table, useLoad } from '../ui';
+import { AnySelect, Badge, Empty, Heading, Loading, Table, useLoad } from '../ui';
 import { Pager } from './runs';
 
 const PAGE = 20;
@@ -26,15 +26,7 @@ export function BooksPage(props: { api: Fetcher; params: URLSearchParams }) {
           navigate(`${BASE}/books${query({ status: form })}`);
         }}
       >
-        <label>
-          Status
-          <select value={form} onChange={(e) => setForm(e.currentTarget.value)}>
-            <option value="">Any</option>
-            {BOOK_STATUSES.map((s) => (
-              <option value={s}>{s}</option>
-            ))}
-          </select>
-        </label>
+        <AnySelect label="Status" value={form} options={BOOK_STATUSES} onChange={setForm} />
         <button type="submit">Apply filters</button>
       </form>
       <Loading load={page} what="books">

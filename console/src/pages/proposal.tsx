@@ -370,6 +370,38 @@ export function diffTrades(
   });
 }
 
+function VersionSelect(props: {
+  label: string;
+  versions: Version[];
+  value: number;
+  onChange: (versionNo: number) => void;
+}) {
+  return (
+    <label>
+      {props.label}
+      <select value={props.value} onChange={(e) => props.onChange(Number(e.currentTarget.value))}>
+        {props.versions.map((v) => (
+          <option value={v.version_no}>{v.version_no}</option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+/** The head of a version-difference table: what is compared, both versions, the change. */
+function DiffHead(props: { first: string; pair: [number, number] }) {
+  return (
+    <thead>
+      <tr>
+        <th scope="col">{props.first}</th>
+        <th scope="col">Version {props.pair[0]}</th>
+        <th scope="col">Version {props.pair[1]}</th>
+        <th scope="col">Change</th>
+      </tr>
+    </thead>
+  );
+}
+
 function Versions(props: { versions: Version[] }) {
   const vs = props.versions;
   const last = vs.length;
@@ -421,35 +453,24 @@ function Versions(props: { versions: Version[] }) {
       ) : (
         <>
           <div class="filters" role="group" aria-label="Versions to compare">
-            <label>
-              Compare version
-              <select value={pair[0]} onChange={(e) => setPair([Number(e.currentTarget.value), pair[1]])}>
-                {vs.map((v) => (
-                  <option value={v.version_no}>{v.version_no}</option>
-                ))}
-              </select>
-            </label>
-            <label>
-              with version
-              <select value={pair[1]} onChange={(e) => setPair([pair[0], Number(e.currentTarget.value)])}>
-                {vs.map((v) => (
-                  <option value={v.version_no}>{v.version_no}</option>
-                ))}
-              </select>
-            </label>
+            <VersionSelect
+              label="Compare version"
+              versions={vs}
+              value={pair[0]}
+              onChange={(a) => setPair([a, pair[1]])}
+            />
+            <VersionSelect
+              label="with version"
+              versions={vs}
+              value={pair[1]}
+              onChange={(b) => setPair([pair[0], b])}
+            />
           </div>
           <h3>
             Trades: version {pair[0]} → {pair[1]}
           </h3>
           <Table label="Trade differences table">
-            <thead>
-              <tr>
-                <th scope="col">Trade</th>
-                <th scope="col">Version {pair[0]}</th>
-                <th scope="col">Version {pair[1]}</th>
-                <th scope="col">Change</th>
-              </tr>
-            </thead>
+            <DiffHead first="Trade" pair={pair} />
             <tbody>
               {trades.map((t) => (
                 <tr key={t.key} class={`diff-${t.change.toLowerCase()}`}>
@@ -470,14 +491,7 @@ function Versions(props: { versions: Version[] }) {
               <Table
                 label={`After-state differences ${k === 'allocation_by_asset_class' ? 'by asset class' : 'by instrument'} table`}
               >
-                <thead>
-                  <tr>
-                    <th scope="col">Key</th>
-                    <th scope="col">Version {pair[0]}</th>
-                    <th scope="col">Version {pair[1]}</th>
-                    <th scope="col">Change</th>
-                  </tr>
-                </thead>
+                <DiffHead first="Key" pair={pair} />
                 <tbody>
                   {allocKeys(k).map((r) => (
                     <tr key={r.key}>

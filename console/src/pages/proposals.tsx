@@ -3,7 +3,7 @@ import { useState } from 'preact/hooks';
 import { type Fetcher, query } from '../api';
 import { when, words } from '../format';
 import { BASE, link, navigate } from '../router';
-import { Badge, Empty, Heading, Loading, Table, useLoad } from '../ui';
+import { AnySelect, Badge, Empty, Heading, Loading, Table, useLoad } from '../ui';
 import { Pager } from './runs';
 
 export const PROPOSAL_STATES = [
@@ -52,15 +52,7 @@ export function ProposalsPage(props: { api: Fetcher; params: URLSearchParams }) 
           navigate(`${BASE}/proposals${query({ state: form })}`);
         }}
       >
-        <label>
-          State
-          <select value={form} onChange={(e) => setForm(e.currentTarget.value)}>
-            <option value="">Any</option>
-            {PROPOSAL_STATES.map((s) => (
-              <option value={s}>{words(s)}</option>
-            ))}
-          </select>
-        </label>
+        <AnySelect label="State" value={form} options={PROPOSAL_STATES} show={words} onChange={setForm} />
         <button type="submit">Apply filter</button>
       </form>
       <Loading load={page} what="proposals">

@@ -3,7 +3,7 @@ import { useState } from 'preact/hooks';
 import { type Fetcher, query } from '../api';
 import { when } from '../format';
 import { BASE, link, navigate } from '../router';
-import { Badge, Empty, Heading, Loading, Table, useLoad } from '../ui';
+import { AnySelect, Badge, Empty, Heading, Loading, Table, useLoad } from '../ui';
 
 interface RunSummary {
   rebalance_run_id: string;
@@ -50,15 +50,12 @@ export function RunsPage(props: { api: Fetcher; params: URLSearchParams }) {
     <>
       <Heading>Runs</Heading>
       <form class="filters" onSubmit={apply} aria-label="Filter runs">
-        <label>
-          Status
-          <select value={form.status} onChange={(e) => setForm({ ...form, status: e.currentTarget.value })}>
-            <option value="">Any</option>
-            {RUN_STATUSES.map((s) => (
-              <option value={s}>{s}</option>
-            ))}
-          </select>
-        </label>
+        <AnySelect
+          label="Status"
+          value={form.status}
+          options={RUN_STATUSES}
+          onChange={(value) => setForm({ ...form, status: value })}
+        />
         <label>
           Portfolio
           <input
