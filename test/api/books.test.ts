@@ -4,7 +4,6 @@
  * bad lines, a bad shared line, idempotency, cancel, chunks recorded once however often they
  * run, paging, exports, permissions and tenancy.
  */
-import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/api/app.js';
 import { BookService } from '../../src/api/books/service.js';
@@ -17,6 +16,7 @@ import { resultJsonText } from '../../src/engine/wire.js';
 import { parseFix } from '../../src/book/fix.js';
 import { generateBookLines } from '../../src/tools/generate-request.js';
 import { commitChunk } from '../../src/store/books.js';
+import { signUser } from '../support/jwt.js';
 import { BACKENDS } from '../support/store.js';
 import { startTestApp, type TestApp } from '../support/http.js';
 import {
@@ -30,12 +30,7 @@ import {
 } from '../support/book.js';
 
 const SECRET = 'a-book-test-secret-of-sufficient-length-4242';
-const sign = (sub: string, roles: string[], tenant = 'bank-a') =>
-  new SignJWT({ sub, tenant_id: tenant, roles })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setIssuedAt()
-    .setExpirationTime('10m')
-    .sign(new TextEncoder().encode(SECRET));
+const sign = (sub: string, roles: string[], tenant = 'bank-a') => signUser(SECRET, sub, roles, tenant);
 
 /** What `keel simulate` prints for one body. */
 function singleSimulate(body: unknown): string {

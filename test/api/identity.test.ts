@@ -1,17 +1,12 @@
 /** `GET /me`: who the caller is, from the token or (authentication off) the tenant header, on every backend. */
-import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PERMISSIONS } from '../../src/api/auth.js';
 import { BACKENDS } from '../support/store.js';
 import { startTestApp, type TestApp } from '../support/http.js';
+import { signClaims } from '../support/jwt.js';
 
 const SECRET = 'an-identity-test-secret-of-sufficient-length-42';
-const sign = (claims: Record<string, unknown>) =>
-  new SignJWT(claims)
-    .setProtectedHeader({ alg: 'HS256' })
-    .setIssuedAt()
-    .setExpirationTime('10m')
-    .sign(new TextEncoder().encode(SECRET));
+const sign = (claims: Record<string, unknown>) => signClaims(SECRET, claims);
 
 describe.each(BACKENDS)('GET /me (%s)', (backend) => {
   let t: TestApp;

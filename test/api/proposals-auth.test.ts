@@ -3,23 +3,18 @@
  * the acting user taken from the token, four eyes, tenant isolation and the audit line of every
  * mutation, on every test backend.
  */
-import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/api/app.js';
 import { BACKENDS } from '../support/store.js';
 import { demo, type Response, startTestApp, type TestApp } from '../support/http.js';
+import { signUser } from '../support/jwt.js';
 
 const SECRET = 'a-proposal-test-secret-of-sufficient-length-42';
 const AUTH_ENV = { KEEL_JWT_SECRET: SECRET };
 const CREATE = JSON.parse(demo('20_advisory_proposal_persist_create.json'));
 const VERSION = JSON.parse(demo('21_advisory_proposal_new_version.json'));
 
-const sign = (sub: string, roles: string[], tenant = 'bank-a') =>
-  new SignJWT({ sub, tenant_id: tenant, roles })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setIssuedAt()
-    .setExpirationTime('10m')
-    .sign(new TextEncoder().encode(SECRET));
+const sign = (sub: string, roles: string[], tenant = 'bank-a') => signUser(SECRET, sub, roles, tenant);
 
 /** Bodies without an actor: it comes from the token. */
 function createBody(portfolio: string) {
