@@ -9,7 +9,6 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SignJWT } from 'jose';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BookService } from '../../src/api/books/service.js';
@@ -17,6 +16,7 @@ import { consoleDirectory } from '../../src/api/console/routes.js';
 import { EnginePool } from '../../src/compute/engine-pool.js';
 import { NDJSON, SMALL_BOOK } from '../support/book.js';
 import { demo, startTestApp, type TestApp } from '../support/http.js';
+import { signUser } from '../support/jwt.js';
 import { scenarioBase, settled } from '../support/scenarios.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -28,16 +28,59 @@ if (!HAVE_CHROMIUM)
     `console browser tests skipped: ${CHROMIUM} is missing (apt-get install -y chromium; .ci/run does)`,
   );
 
-const sign = (sub: string, roles: string[]) =>
-  new SignJWT({ sub, tenant_id: 'bank-a', roles })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setIssuedAt()
-    .setExpirationTime('30m')
-    .sign(new TextEncoder().encode(SECRET));
+const sign = (sub: string, roles: string[]) => signUser(SECRET, sub, roles, 'bank-a', '30m');
 
 const shot = async (page: Page, name: string) => {
   if (SHOTS) await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 };
+
+/** Headless Chromium on a fresh profile directory (the caller removes it). */
+async function launchChromium(
+  options: { viewport?: { width: number; height: number }; acceptDownloads?: boolean } = {},
+  extraArgs: string[] = [],
+): Promise<{ profile: string; context: BrowserContext }> {
+  const profile = mkdtempSync(join(tmpdir(), 'keel-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    ...options,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      ...extraArgs,
+    ],
+  });
+  return { profile, context };
+}
+
+/**
+ * A new tab (its own sessionStorage) signed in with `token` as `who`, on `path`; on close it
+ * fails if the page requested anything but `base` and the URL schemes in `allowed`.
+ */
+async function signedInTab(
+  context: BrowserContext,
+  base: string,
+  token: string,
+  who: string,
+  path: string,
+  allowed: string[],
+): Promise<Page> {
+  const page = await context.newPage();
+  const outside: string[] = [];
+  page.on('request', (r) => {
+    const url = r.url();
+    if (!url.startsWith(base) && !allowed.some((scheme) => url.startsWith(scheme))) outside.push(url);
+  });
+  page.on('close', () => expect(outside, 'requests outside Keel').toEqual([]));
+  await page.goto(`${base}${path}`);
+  await page.getByLabel('Bearer token').fill(token);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByText(who, { exact: false }).first().waitFor();
+  return page;
+}
 
 describe.skipIf(!HAVE_CHROMIUM)('review console in Chromium (embedded)', () => {
   let t: TestApp;
@@ -126,21 +169,10 @@ describe.skipIf(!HAVE_CHROMIUM)('review console in Chromium (embedded)', () => {
       expect((await settled(t, started.json.status_url, auth('pm_alice'))).json.state).toBe('SUCCEEDED');
     }
 
-    profile = mkdtempSync(join(tmpdir(), 'keel-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1280, height: 900 },
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    ({ profile, context } = await launchChromium({ viewport: { width: 1280, height: 900 } }, [
+      '--disable-component-update',
+      '--disable-sync',
+    ]));
     if (SHOTS) mkdirSync(SHOTS, { recursive: true });
   }, 180_000);
 
@@ -151,19 +183,7 @@ describe.skipIf(!HAVE_CHROMIUM)('review console in Chromium (embedded)', () => {
   });
 
   /** A new tab (its own sessionStorage) signed in as `who`, on `path`. */
-  async function tabAs(who: string, path: string): Promise<Page> {
-    const page = await context.newPage();
-    const outside: string[] = [];
-    page.on('request', (r) => {
-      if (!r.url().startsWith(base) && !r.url().startsWith('data:')) outside.push(r.url());
-    });
-    page.on('close', () => expect(outside, 'requests outside Keel').toEqual([]));
-    await page.goto(`${base}${path}`);
-    await page.getByLabel('Bearer token').fill(token[who]!);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByText(`${who}`, { exact: false }).first().waitFor();
-    return page;
-  }
+  const tabAs = (who: string, path: string) => signedInTab(context, base, token[who]!, who, path, ['data:']);
 
   it('lists runs with filters and paging state in the URL', async () => {
     const page = await tabAs('compliance_bob', '/console/runs');
@@ -406,20 +426,10 @@ describe.skipIf(!HAVE_CHROMIUM)('book pages in Chromium on the real book API (em
       ['support_dave', ['support']],
     ] as [string, string[]][])
       token[who] = await sign(who, roles);
-    profile = mkdtempSync(join(tmpdir(), 'keel-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
+    ({ profile, context } = await launchChromium({
       acceptDownloads: true,
       viewport: { width: 1280, height: 900 },
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-      ],
-    });
+    }));
     if (SHOTS) mkdirSync(SHOTS, { recursive: true });
   }, 180_000);
 
@@ -430,20 +440,9 @@ describe.skipIf(!HAVE_CHROMIUM)('book pages in Chromium on the real book API (em
     await t?.close();
   }, 60_000);
 
-  async function tabAs(who: string, path: string): Promise<Page> {
-    const page = await context.newPage();
-    const outside: string[] = [];
-    page.on('request', (r) => {
-      const url = r.url();
-      if (!url.startsWith(base) && !url.startsWith('data:') && !url.startsWith('blob:')) outside.push(url);
-    });
-    page.on('close', () => expect(outside, 'requests outside Keel').toEqual([]));
-    await page.goto(`${base}${path}`);
-    await page.getByLabel('Bearer token').fill(token[who]!);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByText(who, { exact: false }).first().waitFor();
-    return page;
-  }
+  /** A new tab signed in as `who`, on `path` (downloads are blob: URLs). */
+  const tabAs = (who: string, path: string) =>
+    signedInTab(context, base, token[who]!, who, path, ['data:', 'blob:']);
 
   const submit = async (key: string) => {
     const res = await t.request('POST', '/rebalance/books', SMALL_BOOK, {
@@ -644,18 +643,7 @@ describe.skipIf(!HAVE_CHROMIUM)('review console without authentication (embedded
       { 'Idempotency-Key': 'console-open', 'X-Tenant-Id': 'desk-7' },
     );
     run = created.json.rebalance_run_id;
-    profile = mkdtempSync(join(tmpdir(), 'keel-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-      ],
-    });
+    ({ profile, context } = await launchChromium());
   }, 180_000);
 
   afterAll(async () => {
