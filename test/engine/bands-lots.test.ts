@@ -275,14 +275,19 @@ function simulate(raw: unknown): RebalanceResult {
 const securityIntents = (r: RebalanceResult) =>
   r.intents.filter((i): i is SecurityTradeIntent => i.intent_type === 'SECURITY_TRADE');
 
+/** The generateRequest arguments both properties draw (positions, seed, shelf mix). */
+const GENERATED = {
+  positions: fc.integer({ min: 1, max: 30 }),
+  seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+  mixedShelf: fc.boolean(),
+};
+
 describe('properties', () => {
   it('bands never trade a position inside its band', () => {
     fc.assert(
       fc.property(
         fc.record({
-          positions: fc.integer({ min: 1, max: 30 }),
-          seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
-          mixedShelf: fc.boolean(),
+          ...GENERATED,
           constraints: fc.boolean(),
           abs: fc.option(fc.integer({ min: 0, max: 100 }), { nil: null }),
           rel: fc.option(fc.integer({ min: 0, max: 100 }), { nil: null }),
@@ -323,9 +328,7 @@ describe('properties', () => {
     fc.assert(
       fc.property(
         fc.record({
-          positions: fc.integer({ min: 1, max: 30 }),
-          seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
-          mixedShelf: fc.boolean(),
+          ...GENERATED,
           steps: fc.array(fc.integer({ min: 0, max: STEPS.length - 1 }), { minLength: 40, maxLength: 40 }),
           lotNotIncrement: fc.boolean(),
         }),
