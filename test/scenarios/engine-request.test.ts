@@ -8,30 +8,12 @@ import { assumptionSchema, type Assumption } from '../../src/contracts/scenario.
 import { simulateRebalance } from '../../src/engine/pipeline.js';
 import { planEngineRequest, buildEngineRequest } from '../../src/scenarios/engine-request.js';
 import { approved, body, request } from '../support/request.js';
+import { scenarioBase } from '../support/scenarios.js';
 
 const assumptions = (raw: unknown[]): Assumption[] => z.array(assumptionSchema).parse(raw);
 
-/** USD base: 100 × EQ_US at 100.00 USD (EQUITY), 50 × BD_EU at 200.00 EUR (FIXED_INCOME), EUR/USD 1.10, cash 1000.00 USD. */
-function base() {
-  const raw = body({
-    base: 'USD',
-    cash: [['USD', '1000.00']],
-    holdings: [
-      ['EQ_US', '100', '100.00'],
-      ['BD_EU', '50', '200.00', 'EUR'],
-    ],
-    fx: [['EUR/USD', '1.10']],
-    model: [
-      ['EQ_US', '0.5'],
-      ['BD_EU', '0.4'],
-    ],
-    shelf: [
-      { instrument_id: 'EQ_US', status: 'APPROVED', asset_class: 'EQUITY', attributes: { sector: 'TECH' } },
-      { instrument_id: 'BD_EU', status: 'APPROVED', asset_class: 'FIXED_INCOME' },
-    ],
-  });
-  return request(raw);
-}
+/** The scenario tests' USD base (test/support/scenarios.ts) as a parsed engine request. */
+const base = () => request(scenarioBase());
 
 const plan = (raw: unknown[], parameters: Record<string, unknown> = {}, runOptions = {}) =>
   planEngineRequest({ base: base(), assumptions: assumptions(raw), parameters }, runOptions);
