@@ -8,12 +8,11 @@ import { describe, expect, it } from 'vitest';
 import { BookService } from '../../src/api/books/service.js';
 import { EnginePool } from '../../src/compute/engine-pool.js';
 import type { Database } from '../../src/store/database.js';
-import { JobQueue } from '../../src/store/queue.js';
 import { generateBookLines } from '../../src/tools/generate-request.js';
 import { serveKeel, spawnKeel, stopKeel } from '../support/process.js';
 import { poll } from '../support/poll.js';
-import { processDatabase, storeEnv, workersStarted } from '../support/queue.js';
-import { BACKENDS, openTestStore } from '../support/store.js';
+import { processDatabase, workersStarted, withWorkerStore } from '../support/queue.js';
+import { BACKENDS } from '../support/store.js';
 
 const BOOK_ENV = {
   KEEL_QUEUE_MAINTENANCE_SECONDS: '1',
@@ -106,15 +105,8 @@ describe.each(BACKENDS)('books across processes (%s)', (backend) => {
 
   it.runIf(backend === 'postgres')(
     'two worker processes share one book, no chunk recorded twice',
-    async () => {
-      const workerStore = await openTestStore('postgres');
-      try {
-        const env = {
-          ...BOOK_ENV,
-          ...storeEnv(workerStore),
-          KEEL_WORKER_CONCURRENCY: '1',
-        };
-        const queue = await JobQueue.start(workerStore.db, { schema: workerStore.queueSchema });
+    () =>
+      withWorkerStore(BOOK_ENV, '1', async ({ store: workerStore, env, queue }) => {
         const engine = new EnginePool({ threads: 0 });
         const books = new BookService(workerStore.db, queue, engine, env);
         await books.ensureQueue();
@@ -138,10 +130,7 @@ describe.each(BACKENDS)('books across processes (%s)', (backend) => {
         expect(all.length).toBe(report.book.chunks_total);
         expect(new Set(all).size).toBe(all.length);
         expect(Math.min(...perWorker.map((p) => p.length))).toBeGreaterThan(0);
-      } finally {
-        await workerStore.drop();
-      }
-    },
+      }),
     240_000,
   );
 });

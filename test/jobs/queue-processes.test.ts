@@ -10,13 +10,18 @@ import { DpmService } from '../../src/api/dpm/service.js';
 import { EnginePool } from '../../src/compute/engine-pool.js';
 import { analyzeRequestSchema } from '../../src/contracts/dpm-analyze.js';
 import { validate } from '../../src/contracts/parse.js';
-import { JobQueue } from '../../src/store/queue.js';
 import type { Database } from '../../src/store/database.js';
 import { generateRequest } from '../../src/tools/generate-request.js';
 import { readFixture } from '../support/fixtures.js';
 import { serveKeel, spawnKeel, stopKeel } from '../support/process.js';
-import { allSettled, countReaches, processDatabase, storeEnv, workersStarted } from '../support/queue.js';
-import { BACKENDS, openTestStore } from '../support/store.js';
+import {
+  allSettled,
+  countReaches,
+  processDatabase,
+  workersStarted,
+  withWorkerStore,
+} from '../support/queue.js';
+import { BACKENDS } from '../support/store.js';
 
 const QUEUE_ENV = {
   DPM_ASYNC_EXECUTION_MODE: 'QUEUED',
@@ -86,15 +91,8 @@ describe.each(BACKENDS)('queue across processes (%s)', (backend) => {
 
   it.runIf(backend === 'postgres')(
     'two worker processes share 200 jobs, none done twice',
-    async () => {
-      const workerStore = await openTestStore('postgres');
-      try {
-        const env = {
-          ...QUEUE_ENV,
-          ...storeEnv(workerStore),
-          KEEL_WORKER_CONCURRENCY: '2',
-        };
-        const queue = await JobQueue.start(workerStore.db, { schema: workerStore.queueSchema });
+    () =>
+      withWorkerStore(QUEUE_ENV, '2', async ({ store: workerStore, env, queue }) => {
         await queue.ensureQueue('dpm-analyze-scenarios');
         const operations = new OperationService(
           new DpmService(workerStore.db, {}, new EnginePool({ threads: 0 })),
@@ -132,10 +130,7 @@ describe.each(BACKENDS)('queue across processes (%s)', (backend) => {
         const perWorker = workers.map((w) => (w.output().match(/operation succeeded/g) ?? []).length);
         expect(perWorker[0]! + perWorker[1]!).toBe(200);
         expect(Math.min(...perWorker)).toBeGreaterThan(0);
-      } finally {
-        await workerStore.drop();
-      }
-    },
+      }),
     150_000,
   );
 });

@@ -10,12 +10,11 @@ import { SCENARIO_QUEUE, ScenarioService } from '../../src/api/scenarios/service
 import { validate } from '../../src/contracts/parse.js';
 import { scenarioCreateSchema } from '../../src/contracts/scenario.js';
 import type { Database } from '../../src/store/database.js';
-import { JobQueue } from '../../src/store/queue.js';
 import { generateRequest } from '../../src/tools/generate-request.js';
 import { serveKeel, spawnKeel, stopKeel } from '../support/process.js';
 import { scenarioBase } from '../support/scenarios.js';
-import { allSettled, countReaches, processDatabase, storeEnv } from '../support/queue.js';
-import { BACKENDS, openTestStore } from '../support/store.js';
+import { allSettled, countReaches, processDatabase, withWorkerStore } from '../support/queue.js';
+import { BACKENDS } from '../support/store.js';
 
 const QUEUE_ENV = {
   KEEL_JOB_TIMEOUT_SECONDS: '3',
@@ -92,15 +91,8 @@ describe.each(BACKENDS)('scenario runs across processes (%s)', (backend) => {
 
   it.runIf(backend === 'postgres')(
     'two worker processes share 200 runs, none done twice',
-    async () => {
-      const workerStore = await openTestStore('postgres');
-      try {
-        const env = {
-          ...QUEUE_ENV,
-          ...storeEnv(workerStore),
-          KEEL_WORKER_CONCURRENCY: '2',
-        };
-        const queue = await JobQueue.start(workerStore.db, { schema: workerStore.queueSchema });
+    () =>
+      withWorkerStore(QUEUE_ENV, '2', async ({ store: workerStore, env, queue }) => {
         await queue.ensureQueue(SCENARIO_QUEUE);
         const metrics = new Metrics();
         const quiet = { info: () => undefined, warn: () => undefined };
@@ -141,10 +133,7 @@ describe.each(BACKENDS)('scenario runs across processes (%s)', (backend) => {
         const perWorker = workers.map((w) => (w.output().match(/scenario run succeeded/g) ?? []).length);
         expect(perWorker[0]! + perWorker[1]!).toBe(200);
         expect(Math.min(...perWorker)).toBeGreaterThan(0);
-      } finally {
-        await workerStore.drop();
-      }
-    },
+      }),
     180_000,
   );
 });

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
 import { openDatabase, type Database } from '../../src/store/database.js';
+import { JobQueue } from '../../src/store/queue.js';
 import { poll } from './poll.js';
 import type { KeelProcess } from './process.js';
 import { openTestStore, type Backend, type TestStore } from './store.js';
@@ -90,4 +91,23 @@ export function countReaches(
     timeoutMs,
     250,
   );
+}
+
+/**
+ * Runs `fn` on a fresh PostgreSQL test store (dropped afterwards) with a started queue there and
+ * the env of `keel worker` processes on it (`env` plus the store and KEEL_WORKER_CONCURRENCY).
+ */
+export async function withWorkerStore<T>(
+  env: Record<string, string>,
+  concurrency: string,
+  fn: (shared: { store: TestStore; env: Record<string, string>; queue: JobQueue }) => Promise<T>,
+): Promise<T> {
+  const store = await openTestStore('postgres');
+  try {
+    const workerEnv = { ...env, ...storeEnv(store), KEEL_WORKER_CONCURRENCY: concurrency };
+    const queue = await JobQueue.start(store.db, { schema: store.queueSchema });
+    return await fn({ store, env: workerEnv, queue });
+  } finally {
+    await store.drop();
+  }
 }
