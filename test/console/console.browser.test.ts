@@ -56,6 +56,21 @@ async function launchChromium(
   return { profile, context };
 }
 
+/** Closes the browser and removes its profile (either is missing when beforeAll failed early). */
+async function closeChromium(
+  context: BrowserContext | undefined,
+  profile: string | undefined,
+): Promise<void> {
+  await context?.close();
+  if (profile) rmSync(profile, { recursive: true, force: true });
+}
+
+/** Serves the test app on a free loopback port; its base URL. */
+async function listen(t: TestApp): Promise<string> {
+  await t.app.listen({ port: 0, host: '127.0.0.1' });
+  return `http://127.0.0.1:${(t.app.server.address() as { port: number }).port}`;
+}
+
 /**
  * A new tab (its own sessionStorage) signed in with `token` as `who`, on `path`; on close it
  * fails if the page requested anything but `base` and the URL schemes in `allowed`.
@@ -100,9 +115,7 @@ describe.skipIf(!HAVE_CHROMIUM)('review console in Chromium (embedded)', () => {
     t = await startTestApp('embedded', { KEEL_JWT_SECRET: SECRET, DPM_WORKFLOW_ENABLED: 'true' }, undefined, {
       workers: 1,
     });
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
-    const address = t.app.server.address() as { port: number };
-    base = `http://127.0.0.1:${address.port}`;
+    base = await listen(t);
     for (const [who, roles] of [
       ['pm_alice', ['portfolio_manager']],
       ['compliance_bob', ['compliance']],
@@ -177,8 +190,7 @@ describe.skipIf(!HAVE_CHROMIUM)('review console in Chromium (embedded)', () => {
   }, 180_000);
 
   afterAll(async () => {
-    await context?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
+    await closeChromium(context, profile);
     await t?.close();
   });
 
@@ -419,8 +431,7 @@ describe.skipIf(!HAVE_CHROMIUM)('book pages in Chromium on the real book API (em
     t = await startTestApp('embedded', env, undefined, { workers: 0 });
     engine = new EnginePool({ threads: 0 });
     books = new BookService(t.store.db, t.queue!, engine, env);
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(t.app.server.address() as { port: number }).port}`;
+    base = await listen(t);
     for (const [who, roles] of [
       ['pm_alice', ['portfolio_manager']],
       ['support_dave', ['support']],
@@ -434,8 +445,7 @@ describe.skipIf(!HAVE_CHROMIUM)('book pages in Chromium on the real book API (em
   }, 180_000);
 
   afterAll(async () => {
-    await context?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
+    await closeChromium(context, profile);
     await engine?.close();
     await t?.close();
   }, 60_000);
@@ -635,8 +645,7 @@ describe.skipIf(!HAVE_CHROMIUM)('review console without authentication (embedded
     if (!consoleDirectory(process.env)) throw new Error('dist/console is missing: run `npm run build` first');
     // Nothing configured: the service trusts loopback callers (as `npm start` does).
     t = await startTestApp('embedded', { DPM_WORKFLOW_ENABLED: 'true' });
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(t.app.server.address() as { port: number }).port}`;
+    base = await listen(t);
     const created = await t.post(
       '/rebalance/simulate',
       JSON.parse(demo('29_dpm_workflow_gate_disabled_contract.json')),
@@ -647,8 +656,7 @@ describe.skipIf(!HAVE_CHROMIUM)('review console without authentication (embedded
   }, 180_000);
 
   afterAll(async () => {
-    await context?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
+    await closeChromium(context, profile);
     await t?.close();
   });
 
