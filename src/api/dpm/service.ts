@@ -27,6 +27,7 @@ import {
 import { type Env, envInt, envFlag, envText } from '../config.js';
 import { conflict } from '../errors.js';
 import { isoTimestamp } from '../time.js';
+import { resultStatus } from '../../engine/wire.js';
 import { buildArtifact } from './artifact.js';
 
 export const newId = (prefix: string, hexDigits: number) =>
@@ -144,7 +145,7 @@ export class DpmService {
         request_hash: requestHash,
         idempotency_key: call.idempotencyKey,
         portfolio_id: call.request.portfolio_snapshot.portfolio_id,
-        status: (JSON.parse(text) as { status: string }).status,
+        status: resultStatus(text),
         created_at: this.now(),
         result_json: text,
         created_by: call.actor,
