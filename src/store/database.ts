@@ -11,8 +11,17 @@ import pg from 'pg';
 import { DataDirLockedError, lockDataDir } from './data-dir-lock.js';
 import { storeFault, type StoreFault } from './errors.js';
 
+export interface QueryOptions {
+  /**
+   * Name a hot statement whose text never varies for that name: on a PostgreSQL server each
+   * connection parses and plans it once and then only binds and executes it (a prepared
+   * statement). The embedded store ignores it. Wrappers may drop it; the result is the same.
+   */
+  name?: string;
+}
+
 export interface Queryable {
-  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[], options?: QueryOptions): Promise<T[]>;
 }
 
 export interface Readiness {
@@ -146,8 +155,13 @@ class PostgresDatabase implements Database {
   private readonly latch = new FaultLatch();
   constructor(private readonly pool: pg.Pool) {}
 
-  async query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
-    return observed(this.latch, sql, async () => (await this.pool.query(sql, params)).rows as T[]);
+  async query<T>(sql: string, params: unknown[] = [], options?: QueryOptions): Promise<T[]> {
+    const config = options?.name ? { name: options.name, text: sql, values: params } : null;
+    return observed(
+      this.latch,
+      sql,
+      async () => (await (config ? this.pool.query(config) : this.pool.query(sql, params))).rows as T[],
+    );
   }
 
   async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
@@ -156,8 +170,17 @@ class PostgresDatabase implements Database {
     try {
       await client.query('BEGIN');
       const result = await work({
-        query: <R>(sql: string, params: unknown[] = []) =>
-          observed(this.latch, sql, async () => (await client.query(sql, params)).rows as R[]),
+        query: <R>(sql: string, params: unknown[] = [], options?: QueryOptions) =>
+          observed(
+            this.latch,
+            sql,
+            async () =>
+              (
+                await (options?.name
+                  ? client.query({ name: options.name, text: sql, values: params })
+                  : client.query(sql, params))
+              ).rows as R[],
+          ),
       });
       await client.query('COMMIT');
       return result;
