@@ -4,7 +4,7 @@
 // all threads, from /proc/<pid>/stat) over a fixed number of requests, so the figure carries over
 // from a busy machine. Several builds can be compared interleaved in the same run:
 //
-//   node bench/http-cpu.js [--rounds 3] [--requests 3000] [--pg URL] [--profile DIR] ROOT...
+//   node bench/http-cpu.js [--rounds 3] [--requests 3000] [--pg URL] [--profile DIR] [--log-level warn] ROOT...
 //
 // ROOT is a directory holding a built Keel (bin/keel.js and dist/); default: this checkout. The
 // word `ceiling` stands for bench/ceiling-server.js (one INSERT of a body of Keel's answer's size).
@@ -12,7 +12,7 @@
 // With --profile, each server runs under `node --cpu-prof` and writes its profile into DIR.
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -27,6 +27,20 @@ function cpuSeconds(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND; // utime, stime
+}
+
+/** CPU seconds of every `postgres` process now running (the server shares this machine). */
+function postgresCpuSeconds() {
+  let total = 0;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') total += cpuSeconds(pid);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
 }
 
 async function freePort() {
@@ -55,7 +69,7 @@ async function withSchema(url, fn) {
 const CEILING = 'ceiling';
 const BODY_BYTES = 39_127; // Keel's answer to the generated request below
 
-async function measure(root, { requests, connections, databaseUrl, profileDir }) {
+async function measure(root, { requests, connections, databaseUrl, profileDir, logLevel }) {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'keel-cpu-'));
   const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
@@ -70,7 +84,7 @@ async function measure(root, { requests, connections, databaseUrl, profileDir })
       KEEL_RATE_LIMIT_WRITE_PER_MINUTE: '0',
       KEEL_RATE_LIMIT_READ_PER_MINUTE: '0',
       KEEL_AUTH_DISABLED: '1',
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: logLevel,
       KEEL_WORKERS: '1',
       ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { DATABASE_URL: '', KEEL_DATA_DIR: dataDir }),
     },
@@ -108,12 +122,16 @@ async function measure(root, { requests, connections, databaseUrl, profileDir })
       });
     await run(Math.ceil(requests / 3)); // warm-up: JIT, pools, caches
     const before = cpuSeconds(child.pid);
+    const pgBefore = databaseUrl ? postgresCpuSeconds() : 0;
     const result = await run(requests);
     const cpu = cpuSeconds(child.pid) - before;
+    const pgCpu = databaseUrl ? postgresCpuSeconds() - pgBefore : 0;
     const ok = result['2xx'];
     if (ok !== requests) throw new Error(`${root}: ${result.non2xx} non-2xx, ${result.errors} errors`);
     return {
       cpuMsPerRequest: (1000 * cpu) / ok,
+      // Every postgres process's CPU over the window, other users' work included: an upper bound.
+      postgresMsPerRequest: (1000 * pgCpu) / ok,
       requestsPerSecond: result.requests.average,
       p50: result.latency.p50,
       p99: result.latency.p99,
@@ -133,6 +151,7 @@ const { values, positionals } = parseArgs({
     connections: { type: 'string', default: '16' },
     pg: { type: 'string' },
     profile: { type: 'string' },
+    'log-level': { type: 'string', default: 'warn' },
   },
 });
 const roots = (positionals.length > 0 ? positionals : ['.']).map((r) => (r === CEILING ? r : resolve(r)));
@@ -140,6 +159,7 @@ const options = {
   requests: Number(values.requests),
   connections: Number(values.connections),
   profileDir: values.profile && resolve(values.profile),
+  logLevel: values['log-level'],
 };
 const results = new Map(roots.map((r) => [r, []]));
 for (let round = 0; round < Number(values.rounds); round++) {
@@ -149,7 +169,7 @@ for (let round = 0; round < Number(values.rounds); round++) {
       : await measure(root, options);
     results.get(root).push(r);
     console.log(
-      `round ${round + 1} ${root}: ${r.cpuMsPerRequest.toFixed(3)} ms CPU/request, ${r.requestsPerSecond.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms`,
+      `round ${round + 1} ${root}: ${r.cpuMsPerRequest.toFixed(3)} ms CPU/request${values.pg ? ` (postgres ≤ ${r.postgresMsPerRequest.toFixed(3)})` : ''}, ${r.requestsPerSecond.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms`,
     );
   }
 }
@@ -159,5 +179,5 @@ console.log(
 );
 for (const [root, rs] of results)
   console.log(
-    `${root}: median ${median(rs.map((r) => r.cpuMsPerRequest)).toFixed(3)} ms CPU/request, ${median(rs.map((r) => r.requestsPerSecond)).toFixed(0)} req/s, p99 ${median(rs.map((r) => r.p99))} ms`,
+    `${root}: median ${median(rs.map((r) => r.cpuMsPerRequest)).toFixed(3)} ms CPU/request${values.pg ? ` (postgres ≤ ${median(rs.map((r) => r.postgresMsPerRequest)).toFixed(3)})` : ''}, ${median(rs.map((r) => r.requestsPerSecond)).toFixed(0)} req/s, p99 ${median(rs.map((r) => r.p99))} ms`,
   );
