@@ -29,6 +29,13 @@ export function exceedsJsonDepth(text: string, max = MAX_JSON_DEPTH): boolean {
 
 const NUL = '\u0000';
 
+/**
+ * Whether a value parsed from this JSON text can hold a NUL character: JSON writes one only as the
+ * escape `\u0000` (a raw NUL is invalid JSON), so a text without that escape (or a raw NUL) parses
+ * to strings and keys without NUL, and the walk of `nulCharacterErrors` can be skipped.
+ */
+export const jsonTextMayHoldNul = (text: string): boolean => text.includes('\\u0000') || text.includes(NUL);
+
 /** Parsed JSON objects, and the router's and query parser's parameter objects (odd prototypes). */
 const isRecord = (node: unknown): node is Record<string, unknown> =>
   node !== null && typeof node === 'object' && !Array.isArray(node);

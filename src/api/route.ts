@@ -10,7 +10,7 @@ import { fastSchema } from '../contracts/parse.js';
 import { type FieldError, toFieldErrors } from '../contracts/primitives.js';
 import { type Permission, requireActor, requirePermission } from './auth.js';
 import { invalid } from './errors.js';
-import { nulCharacterErrors } from './input.js';
+import { jsonTextMayHoldNul, nulCharacterErrors } from './input.js';
 import { SchemaComponents } from './openapi.js';
 import { errorBody, tenantHeader, validationErrorBody } from './schemas.js';
 
@@ -230,7 +230,9 @@ export function route<
         if (!schema) continue;
         const raw = read(request);
         // NUL characters first: no store can hold them, and they must be named, not stored.
-        const nul = nulCharacterErrors(raw, [loc]);
+        // (A body parsed from text without a NUL escape has none: the walk is skipped.)
+        const clean = loc === 'body' && request.rawBody !== undefined && !jsonTextMayHoldNul(request.rawBody);
+        const nul = clean ? [] : nulCharacterErrors(raw, [loc]);
         if (nul.length > 0) {
           errors.push(...nul);
           continue;

@@ -89,16 +89,22 @@ export class EnginePool {
     return availableParallelism();
   }
 
+  /**
+   * A simulate that goes to a thread when the pool has threads: a SOLVER run or a request of at
+   * least `offloadMinSize`. A light one costs about as much as a database round trip.
+   */
+  heavySimulate(request: SimulateRequest): boolean {
+    return usesSolver(request.options as Record<string, unknown>) || size(request) >= this.offloadMinSize;
+  }
+
   simulate(
     task: Omit<SimulateTask, 'request'>,
     request: SimulateRequest,
     text: () => string,
   ): Promise<string> {
-    const heavy =
-      usesSolver(request.options as Record<string, unknown>) || size(request) >= this.offloadMinSize;
     return this.dispatch(
       'simulate',
-      heavy,
+      this.heavySimulate(request),
       () => ({ ...task, request: text() }),
       () => simulateValue(request, task),
     );

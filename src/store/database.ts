@@ -6,13 +6,23 @@
 import { mkdirSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import { parse as pgliteParse, PGlite, protocol } from '@electric-sql/pglite';
 import pg from 'pg';
 import { DataDirLockedError, lockDataDir } from './data-dir-lock.js';
 import { storeFault, type StoreFault } from './errors.js';
 
+export interface QueryOptions {
+  /**
+   * Name a hot statement whose text never varies for that name: on a PostgreSQL server each
+   * connection parses and plans it once and then only binds and executes it (a prepared
+   * statement). The embedded store prepares it too and runs it in one protocol call when every
+   * parameter is text, a Date or null. Wrappers may drop it; the result is the same.
+   */
+  name?: string;
+}
+
 export interface Queryable {
-  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[], options?: QueryOptions): Promise<T[]>;
 }
 
 export interface Readiness {
@@ -96,6 +106,12 @@ async function probe(
   return latch.current ? { ready: false, reason: latch.current } : { ready: true };
 }
 
+/** PGlite 0.5's locks, as its own `query` takes them (not in its typings). */
+interface PgliteLocks {
+  _runExclusiveTransaction<R>(work: () => Promise<R>): Promise<R>;
+  _runExclusiveQuery<R>(work: () => Promise<R>): Promise<R>;
+}
+
 class PgliteDatabase implements Database {
   readonly kind = 'pglite' as const;
   private readonly latch = new FaultLatch();
@@ -106,8 +122,57 @@ class PgliteDatabase implements Database {
     private readonly unlock: () => void,
   ) {}
 
-  async query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
+  async query<T>(sql: string, params: unknown[] = [], options?: QueryOptions): Promise<T[]> {
+    const name = options?.name;
+    if (name && params.every((p) => p === null || typeof p === 'string' || p instanceof Date))
+      // Dates as PGlite's own serialiser sends them (ISO text).
+      return observed(this.latch, sql, () =>
+        this.named<T>(
+          name,
+          sql,
+          params.map((p) => (p instanceof Date ? p.toISOString() : (p as string | null))),
+        ),
+      );
     return observed(this.latch, sql, async () => (await this.db.query<T>(sql, params)).rows);
+  }
+
+  private readonly prepared = new Set<string>();
+
+  /**
+   * A named statement of text parameters in ONE protocol call (bind, describe, execute, sync),
+   * prepared on first use; `query` makes six calls (parse, describe, bind, describe, execute, sync)
+   * and plans every time. Same locks as `query` (PGlite 0.5's own transaction and query mutexes,
+   * so it never runs inside another caller's transaction) and the same file-system sync after.
+   */
+  private async named<T>(name: string, sql: string, params: (string | null)[]): Promise<T[]> {
+    const db = this.db as unknown as PgliteLocks;
+    const rows = await db._runExclusiveTransaction(() =>
+      db._runExclusiveQuery(async () => {
+        const s = protocol.serialize;
+        const parts: Uint8Array[] = [];
+        // (Closed first: a failed first call may have left it half made.)
+        if (!this.prepared.has(name)) parts.push(s.close({ type: 'S', name }), s.parse({ name, text: sql }));
+        parts.push(
+          s.bind({ statement: name, values: params }),
+          s.describe({ type: 'P' }),
+          s.execute({}),
+          s.sync(),
+        );
+        let length = 0;
+        for (const part of parts) length += part.length;
+        const message = new Uint8Array(length);
+        length = 0;
+        for (const part of parts) {
+          message.set(part, length);
+          length += part.length;
+        }
+        const { messages } = await this.db.execProtocol(message, { syncToFs: false });
+        this.prepared.add(name);
+        return pgliteParse.parseResults(messages, this.db.parsers)[0]?.rows ?? [];
+      }),
+    );
+    await this.db.syncToFs();
+    return rows as T[];
   }
 
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
@@ -146,8 +211,13 @@ class PostgresDatabase implements Database {
   private readonly latch = new FaultLatch();
   constructor(private readonly pool: pg.Pool) {}
 
-  async query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
-    return observed(this.latch, sql, async () => (await this.pool.query(sql, params)).rows as T[]);
+  async query<T>(sql: string, params: unknown[] = [], options?: QueryOptions): Promise<T[]> {
+    const config = options?.name ? { name: options.name, text: sql, values: params } : null;
+    return observed(
+      this.latch,
+      sql,
+      async () => (await (config ? this.pool.query(config) : this.pool.query(sql, params))).rows as T[],
+    );
   }
 
   async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
@@ -156,8 +226,17 @@ class PostgresDatabase implements Database {
     try {
       await client.query('BEGIN');
       const result = await work({
-        query: <R>(sql: string, params: unknown[] = []) =>
-          observed(this.latch, sql, async () => (await client.query(sql, params)).rows as R[]),
+        query: <R>(sql: string, params: unknown[] = [], options?: QueryOptions) =>
+          observed(
+            this.latch,
+            sql,
+            async () =>
+              (
+                await (options?.name
+                  ? client.query({ name: options.name, text: sql, values: params })
+                  : client.query(sql, params))
+              ).rows as R[],
+          ),
       });
       await client.query('COMMIT');
       return result;

@@ -120,9 +120,11 @@ export async function recordRun(
   ctes.push(`artifact AS (
     INSERT INTO dpm_run_artifacts (rebalance_run_id, artifact_json)
     SELECT $1::text, $11::text FROM ${gate} WHERE $11::text IS NOT NULL)`);
+  // One text per key mode: prepared once per server connection (keel_record_run_claim, …).
   const rows = await q.query<{ recorded: number }>(
     `WITH ${ctes.join(',\n')} SELECT COUNT(*)::int AS recorded FROM run`,
     params,
+    { name: `keel_record_run_${keyed ? options.keyMode : 'none'}` },
   );
   return rows[0]!.recorded === 1;
 }

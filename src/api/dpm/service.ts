@@ -27,6 +27,7 @@ import {
 import { type Env, envInt, envFlag, envText } from '../config.js';
 import { conflict } from '../errors.js';
 import { isoTimestamp } from '../time.js';
+import { resultStatus } from '../../engine/wire.js';
 import { buildArtifact } from './artifact.js';
 
 export const newId = (prefix: string, hexDigits: number) =>
@@ -125,17 +126,32 @@ export class DpmService {
     );
     const packKey = replayKey(policy.applied);
     await this.purgeExpired();
-    if (replay) {
+    // A heavy request (a thread's work: SOLVER, or large) looks its key up first, so a replay
+    // never computes it again. A light one costs about what the look-up does, and nearly every
+    // key is new: it skips the look-up, and the recording statement below claims the key or finds
+    // it taken (then the stored answer is read). The answers are the same either way.
+    const lookedUp = replay && this.engine.heavySimulate(call.request);
+    if (lookedUp) {
       const stored = await this.replayed(call.tenant, call.idempotencyKey, requestHash, packKey);
       if (stored !== null) return stored;
     }
     const runId = newRunId();
     const correlationId = call.correlationId || 'c_none';
-    const text = await this.engine.simulate(
-      { requestHash, rebalanceRunId: runId, correlationId, policy: packForRun(policy) },
-      call.request,
-      call.text,
-    );
+    let text: string;
+    try {
+      text = await this.engine.simulate(
+        { requestHash, rebalanceRunId: runId, correlationId, policy: packForRun(policy) },
+        call.request,
+        call.text,
+      );
+    } catch (error) {
+      // Whatever stopped the engine, a taken key answers as it would have before the engine ran.
+      if (replay && !lookedUp) {
+        const stored = await this.replayed(call.tenant, call.idempotencyKey, requestHash, packKey);
+        if (stored !== null) return stored;
+      }
+      throw error;
+    }
     const recorded = await this.record(this.db, {
       run: {
         rebalance_run_id: runId,
@@ -144,7 +160,7 @@ export class DpmService {
         request_hash: requestHash,
         idempotency_key: call.idempotencyKey,
         portfolio_id: call.request.portfolio_snapshot.portfolio_id,
-        status: (JSON.parse(text) as { status: string }).status,
+        status: resultStatus(text),
         created_at: this.now(),
         result_json: text,
         created_by: call.actor,
@@ -153,7 +169,8 @@ export class DpmService {
       keyMode: replay ? 'claim' : 'overwrite',
     });
     if (recorded) return text;
-    // Another request claimed the key between our look-up and our write: answer as it did.
+    // The key was taken (before this request, or by a concurrent one since the look-up): answer
+    // as the stored run does.
     const winner = await this.replayed(call.tenant, call.idempotencyKey, requestHash, packKey);
     if (winner === null) throw new Error('idempotency key claimed but not readable');
     return winner;
