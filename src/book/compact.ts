@@ -48,8 +48,11 @@ function ruleFailures(result: RebalanceResult, severity: 'HARD' | 'SOFT'): strin
     .map((r) => `${r.rule_id}:${r.reason_code}`);
 }
 
-/** The exceptions of one run: status, not traded although the engine wanted to, cash outside its band. */
-export function exceptionsOf(result: RebalanceResult): PortfolioOutcome['exceptions'] {
+/**
+ * The exceptions of one run: status, not traded although the engine wanted to (or, with tolerance
+ * bands set, although a position or the cash is outside its band), cash outside its band.
+ */
+export function exceptionsOf(result: RebalanceResult, bands = false): PortfolioOutcome['exceptions'] {
   const out: PortfolioOutcome['exceptions'] = [];
   const gateReasons = (result.gate_decision?.reasons ?? []).map((r) => r.reason_code);
   const dq = result.diagnostics.data_quality;
@@ -67,10 +70,16 @@ export function exceptionsOf(result: RebalanceResult): PortfolioOutcome['excepti
   }
   const traded = result.intents.some((i) => i.intent_type === 'SECURITY_TRADE');
   const held = result.diagnostics.suppressed_intents.length + result.diagnostics.dropped_intents.length;
+  const drift = result.diagnostics.drift_summary;
   if (!traded && held > 0)
     out.push({
       reason: 'NOT_TRADED_OUTSIDE_TOLERANCE',
       detail: `${held} trade(s) toward the model suppressed or dropped (minimum size, dust or turnover cap); nothing traded`,
+    });
+  else if (!traded && bands && drift && !drift.within_tolerance)
+    out.push({
+      reason: 'NOT_TRADED_OUTSIDE_TOLERANCE',
+      detail: `outside tolerance (${drift.positions_outside_band ?? 0} position(s) outside their band, largest drift ${drift.max_abs_drift === null ? 'n/a' : text(drift.max_abs_drift)}, or the cash weight outside its band); nothing traded`,
     });
   const band = result.rule_results.find((r) => r.rule_id === 'CASH_BAND');
   if (band && band.status === 'FAIL') {
@@ -102,7 +111,7 @@ function fxInBase(
 export function compactOutcome(
   result: RebalanceResult,
   market: Market,
-  meta: { line: number; model_id: string },
+  meta: { line: number; model_id: string; bands?: boolean },
 ): PortfolioOutcome {
   const base = result.before.total_value.currency;
   let buy = ZERO;
@@ -153,6 +162,6 @@ export function compactOutcome(
       fx_base: text(fx),
       cash_weight: band ? text(band.measured) : null,
     },
-    exceptions: exceptionsOf(result),
+    exceptions: exceptionsOf(result, meta.bands ?? false),
   };
 }

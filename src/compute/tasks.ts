@@ -233,7 +233,14 @@ export function bookChunk(task: BookChunkTask): BookChunkOutput {
     try {
       const result = simulateRebalance(parsed.value, { requestHash: canonicalHash(parsed.value) });
       const market = new Market(parsed.value.market_data_snapshot);
-      outcomes.push({ ok: true, ...compactOutcome(result, market, { line, model_id: body.modelId }) });
+      outcomes.push({
+        ok: true,
+        ...compactOutcome(result, market, {
+          line,
+          model_id: body.modelId,
+          bands: parsed.value.options.drift_band_abs != null || parsed.value.options.drift_band_rel != null,
+        }),
+      });
       results.push(task.results ? resultJsonText(result) : null);
     } catch (error) {
       const name = error instanceof Error ? error.constructor.name : 'Error';
