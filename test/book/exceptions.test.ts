@@ -4,23 +4,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { exceptionsOf } from '../../src/book/compact.js';
-import { approved, body, run } from '../support/request.js';
+import { drifted, run } from '../support/request.js';
 
-/** 10 000 USD: A 0.45, B 0.45, cash 0.10; the model 0.5 / 0.5 wants no cash. */
-const portfolio = (options: Record<string, unknown>) =>
-  body({
-    holdings: [
-      ['A', '45', '100'],
-      ['B', '45', '100'],
-    ],
-    cash: [['USD', '1000']],
-    model: [
-      ['A', '0.5'],
-      ['B', '0.5'],
-    ],
-    shelf: approved('A', 'B'),
-    options,
-  });
+/** A 0.45, B 0.45, cash 0.10; the model 0.5 / 0.5 wants no cash. */
+const portfolio = (options: Record<string, unknown>) => drifted('0.5', options);
 
 describe('NOT_TRADED_OUTSIDE_TOLERANCE with bands', () => {
   it('positions inside a 0.06 band but cash 0.10 away from its target: nothing traded, an exception', () => {

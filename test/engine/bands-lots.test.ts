@@ -13,27 +13,14 @@ import { simulateRebalance } from '../../src/engine/pipeline.js';
 import { loadSolver } from '../../src/engine/targets/solver.js';
 import type { RebalanceResult, SecurityTradeIntent } from '../../src/engine/types.js';
 import { generateRequest } from '../../src/tools/generate-request.js';
-import { approved, body, runWire } from '../support/request.js';
+import { approved, body, drifted as driftedPortfolio, runWire } from '../support/request.js';
 
 beforeAll(async () => {
   await loadSolver();
 });
 
-/** 10 000 USD: A 45 × 100 (0.45), B 45 × 100 (0.45), cash 1000 (0.10); model A 0.5, B 0.4. */
-const drifted = (options: Record<string, unknown>) =>
-  body({
-    holdings: [
-      ['A', '45', '100'],
-      ['B', '45', '100'],
-    ],
-    cash: [['USD', '1000']],
-    model: [
-      ['A', '0.5'],
-      ['B', '0.4'],
-    ],
-    shelf: approved('A', 'B'),
-    options,
-  });
+/** The drifted portfolio with model A 0.5, B 0.4. */
+const drifted = (options: Record<string, unknown>) => driftedPortfolio('0.4', options);
 
 const trades = (r: any) =>
   r.intents

@@ -72,3 +72,22 @@ export function run(raw: unknown) {
 export function runWire(raw: unknown): any {
   return resultToWire(run(raw));
 }
+
+/**
+ * 10 000 USD: A 45 × 100 (0.45), B 45 × 100 (0.45), cash 1000 (0.10), against a model of A 0.5
+ * and B at `modelB` — the small drifted portfolio of the tolerance-band tests.
+ */
+export const drifted = (modelB: string, options: Record<string, unknown>) =>
+  body({
+    holdings: [
+      ['A', '45', '100'],
+      ['B', '45', '100'],
+    ],
+    cash: [['USD', '1000']],
+    model: [
+      ['A', '0.5'],
+      ['B', modelB],
+    ],
+    shelf: approved('A', 'B'),
+    options,
+  });
