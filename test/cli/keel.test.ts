@@ -1,5 +1,5 @@
 /** The `keel` command line: simulate (file, stdin, batch), analyze, exit codes and error output. */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FIXTURES_DIR, readFixtureText } from '../support/fixtures.js';
@@ -117,4 +117,24 @@ describe('keel analyze and propose', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("unknown command 'frobnicate'");
   });
+});
+
+describe('a reader that stops early', () => {
+  it('closes the pipe: keel stops quietly with exit code 0, no EPIPE trace', async () => {
+    const line = JSON.stringify(JSON.parse(readFixtureText('demo', '01_standard_drift.json')));
+    const child = spawn(process.execPath, [KEEL_BIN, 'simulate', '--batch'], {
+      env: { ...process.env, KEEL_ENGINE_THREADS: '1' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    // ~40 KB a result: 200 of them are far more than a pipe buffer, so writes follow the close.
+    child.stdin.end(`${line}\n`.repeat(200));
+    const first = await new Promise<Buffer>((r) => child.stdout.once('data', r));
+    expect(first.toString()).toMatch(/^\{"rebalance_run_id"/);
+    child.stdout.destroy();
+    const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+    expect(stderr).not.toMatch(/EPIPE/);
+    expect(code).toBe(0);
+  }, 60_000);
 });
