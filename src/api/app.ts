@@ -371,7 +371,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     app.log,
     options.clock,
   ).startWorkers(options.workers ?? 0);
-  bookRoutes(app, books, env);
+  bookRoutes(app, books, policies, env);
   await books.startWorkers(options.workers ?? 0);
   return app;
 }

@@ -158,6 +158,11 @@ export interface BookChunkTask {
   lines: { line: number; text: string }[];
   /** Also return each portfolio's simulate result text (null for a failed line). */
   results?: boolean;
+  /**
+   * The policy pack resolved when the book was submitted (docs/decisions/0073): applied to every
+   * portfolio's merged options as simulate applies it to a request's, and named in each lineage.
+   */
+  policy?: PackForRun;
 }
 
 export interface BookChunkOutput {
@@ -210,6 +215,8 @@ function portfolioRequest(shared: SharedParsed, body: Raw, modelId: string): Par
  */
 export function bookChunk(task: BookChunkTask): BookChunkOutput {
   const shared = sharedOf(task.shared);
+  const pack = packDefinition(task.policy);
+  const policyPack = task.policy?.applied ?? null;
   const outcomes: LineOutcome[] = [];
   const results: (string | null)[] = [];
   for (const { line, text } of task.lines) {
@@ -231,14 +238,18 @@ export function bookChunk(task: BookChunkTask): BookChunkOutput {
       continue;
     }
     try {
-      const result = simulateRebalance(parsed.value, { requestHash: canonicalHash(parsed.value) });
-      const market = new Market(parsed.value.market_data_snapshot);
+      // As simulate under a pack: the hash is of the request as sent (shared and portfolio
+      // options merged), the run uses the pack's options over it (spec 40 §17, Q-B8).
+      const options = applyPolicyPack(parsed.value.options, pack);
+      const request = options === parsed.value.options ? parsed.value : { ...parsed.value, options };
+      const result = simulateRebalance(request, { requestHash: canonicalHash(parsed.value), policyPack });
+      const market = new Market(request.market_data_snapshot);
       outcomes.push({
         ok: true,
         ...compactOutcome(result, market, {
           line,
           model_id: body.modelId,
-          bands: parsed.value.options.drift_band_abs != null || parsed.value.options.drift_band_rel != null,
+          bands: options.drift_band_abs != null || options.drift_band_rel != null,
         }),
       });
       results.push(task.results ? resultJsonText(result) : null);

@@ -13,6 +13,7 @@ import {
   portfolioSnapshotSchema,
   shelfEntrySchema,
 } from './dpm-request.js';
+import { appliedPolicyPackSchema } from './dpm-result.js';
 import { list, object, record, string } from './primitives.js';
 
 /**
@@ -170,6 +171,11 @@ export const bookSchema = z
     progress: bookProgressSchema,
     summary: bookSummarySchema.nullable().meta({ description: 'The outcome, once SUCCEEDED.' }),
     error: text('Why the book FAILED.', 'a chunk failed 4 times').nullable(),
+    policy_pack: appliedPolicyPackSchema.meta({
+      description:
+        'The DPM policy pack resolved when the book was submitted and applied to every portfolio (as ' +
+        '/rebalance/simulate applies it; each result’s lineage.policy_pack names it); null when none was selected.',
+    }),
     links: bookLinksSchema,
   })
   .meta({ id: 'Book', description: 'A book rebalance operation.' });

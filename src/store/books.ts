@@ -27,11 +27,13 @@ export interface BookRow {
   chunks_done: number;
   summary_json: string | null;
   error_json: string | null;
+  /** The pack resolved at submission (PackForRun JSON); null: none selected. */
+  policy_pack_json: string | null;
 }
 
 const COLUMNS = `book_id, tenant_id, status, idempotency_key, body_hash, created_at, created_by, started_at,
   finished_at, portfolios_total, portfolios_done, ready, pending_review, blocked, failed, chunks_total,
-  chunks_done, summary_json, error_json`;
+  chunks_done, summary_json, error_json, policy_pack_json`;
 
 export interface ResultRow {
   line_no: number;
@@ -49,12 +51,20 @@ export async function createBook(
     created_at: Date;
     created_by: string | null;
     shared_json: string;
+    policy_pack_json?: string | null;
   },
 ): Promise<void> {
   await q.query(
-    `INSERT INTO rebalance_books (book_id, tenant_id, status, created_at, created_by, shared_json)
-     VALUES ($1, $2, 'RECEIVING', $3, $4, $5)`,
-    [book.book_id, book.tenant_id, book.created_at, book.created_by, book.shared_json],
+    `INSERT INTO rebalance_books (book_id, tenant_id, status, created_at, created_by, shared_json, policy_pack_json)
+     VALUES ($1, $2, 'RECEIVING', $3, $4, $5, $6)`,
+    [
+      book.book_id,
+      book.tenant_id,
+      book.created_at,
+      book.created_by,
+      book.shared_json,
+      book.policy_pack_json ?? null,
+    ],
   );
 }
 

@@ -26,6 +26,8 @@ import { conflict, found, HttpError } from '../errors.js';
 import { route } from '../route.js';
 import { errorBody, idText, idempotencyKey, optionalText, validationOrDomainErrorBody } from '../schemas.js';
 import { tenantOf } from '../tenancy.js';
+import { policyPackIdHeader, tenantIdHeader } from '../dpm/schemas.js';
+import type { PolicyPackService } from '../policies/service.js';
 import type { BookService } from './service.js';
 import { bookView } from './views.js';
 
@@ -33,7 +35,11 @@ const TAG = ['Books'];
 export const BOOK_CONTENT_TYPES = ['application/x-ndjson', 'application/jsonl'];
 
 const params = z.object({ book_id: idText('The book’s id.', 'bk_3f9a0c1d2e4b5a6c') });
-const submitHeaders = z.object({ 'Idempotency-Key': idempotencyKey().optional() });
+const submitHeaders = z.object({
+  'Idempotency-Key': idempotencyKey().optional(),
+  'X-Policy-Pack-Id': policyPackIdHeader(),
+  'X-Tenant-Id': tenantIdHeader(),
+});
 const listQuery = z.object({
   limit: integer({ ge: 1, le: 200 })
     .default(50)
@@ -76,7 +82,12 @@ const bookLineDoc = z.union([bookSharedLineSchema, bookPortfolioLineSchema]).met
 const notFound = { description: 'BOOK_NOT_FOUND.', schema: errorBody };
 const notFinished = { description: 'BOOK_NOT_FINISHED: the book has not SUCCEEDED.', schema: errorBody };
 
-export function bookRoutes(app: FastifyInstance, books: BookService, env: Env): void {
+export function bookRoutes(
+  app: FastifyInstance,
+  books: BookService,
+  policies: PolicyPackService,
+  env: Env,
+): void {
   // The body is handed to the route as the raw stream: the service reads it line by line.
   app.addContentTypeParser(BOOK_CONTENT_TYPES, (_request, payload, done) => done(null, payload));
 
@@ -100,8 +111,11 @@ export function bookRoutes(app: FastifyInstance, books: BookService, env: Env): 
       'the shared part (market_data_snapshot, shelf_entries, models id → {targets}, options), then one portfolio per ' +
       'line (portfolio_snapshot, model_id, optional options merged over the shared ones). A bad line 1 is a 422 and ' +
       'nothing is stored; a bad portfolio line is recorded in summary.failed_lines and the rest run. The book is cut ' +
-      'into chunks run by every serve and worker process on the database. The same Idempotency-Key with the same ' +
-      'body returns the first book (200); with another body, 409.',
+      'into chunks run by every serve and worker process on the database. With DPM_POLICY_PACKS_ENABLED, the pack ' +
+      'selected by X-Policy-Pack-Id, the tenant default or DPM_DEFAULT_POLICY_PACK_ID is resolved now, stored with ' +
+      'the book and applied to every portfolio’s merged options exactly as POST /rebalance/simulate applies it ' +
+      '(later catalog changes do not affect the book); the book’s policy_pack names it. The same Idempotency-Key ' +
+      'with the same body (and pack) returns the first book (200); with another body or pack, 409.',
     headers: submitHeaders,
     streamedBody: { contentTypes: BOOK_CONTENT_TYPES, schema: bookLineDoc },
     responses: {
@@ -120,9 +134,12 @@ export function bookRoutes(app: FastifyInstance, books: BookService, env: Env): 
         schema: bookAcceptedSchema,
       },
       409: {
-        description: 'IDEMPOTENCY_KEY_CONFLICT: the key was used with another body.',
+        description:
+          'IDEMPOTENCY_KEY_CONFLICT: the key was used with another body, or IDEMPOTENCY_KEY_CONFLICT: policy pack ' +
+          'mismatch (under another policy pack or pack version).',
         schema: errorBody,
       },
+      403: { description: 'FORBIDDEN: missing permission …, or TENANT_MISMATCH.', schema: errorBody },
       415: {
         description: 'UNSUPPORTED_MEDIA_TYPE: send application/x-ndjson or application/jsonl.',
         schema: errorBody,
@@ -135,14 +152,21 @@ export function bookRoutes(app: FastifyInstance, books: BookService, env: Env): 
     handler: async ({ request, reply, headers }) => {
       const body = request.body as unknown;
       if (!(body instanceof Readable)) throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE');
+      // Resolved at submission, as an async operation's pack (docs/decisions/0034, 0073).
+      const policy = await policies.forRequest(request, headers);
       const { book, created } = await books.submit(
         tenantOf(request),
         request.actor ?? null,
         headers['Idempotency-Key'],
         body,
+        policy,
       );
-      addAuditDetail(request, { book_id: book.book_id, portfolios: book.portfolios_total });
       const view = bookView(book, now());
+      addAuditDetail(request, {
+        book_id: book.book_id,
+        portfolios: book.portfolios_total,
+        policy_pack: view.policy_pack,
+      });
       reply.status(created ? 202 : 200).header('Location', view.links.self);
       return { book_id: view.book_id, status: view.status, progress: view.progress, links: view.links };
     },

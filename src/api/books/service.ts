@@ -15,6 +15,13 @@ import { BookAggregate, exceptionList, summarize } from '../../book/aggregate.js
 import type { FailedOutcome, LineOutcome, PortfolioOutcome } from '../../book/compact.js';
 import { jsonLines } from '../../book/lines.js';
 import { parseShared } from '../../book/request.js';
+import {
+  NO_POLICY_PACK,
+  packForRun,
+  type PackForRun,
+  replayKey,
+  type ResolvedPolicyPack,
+} from '../../policy/record.js';
 import type { Database } from '../../store/database.js';
 import type { JobAttempt, JobQueue } from '../../store/queue.js';
 import {
@@ -101,6 +108,16 @@ export function splitOutcomes(rows: ResultRow[]): { ok: PortfolioOutcome[]; fail
   return { ok, failed };
 }
 
+/** The pack a book was submitted under, as its chunks apply it; undefined: none. */
+export function bookPolicy(book: Pick<BookRow, 'policy_pack_json'>): PackForRun | undefined {
+  return book.policy_pack_json ? (JSON.parse(book.policy_pack_json) as PackForRun) : undefined;
+}
+
+/** A replay under the key must be under the same applied pack, as a simulate replay (spec 40 Q-B8). */
+function samePack(book: BookRow, policy: ResolvedPolicyPack): boolean {
+  return replayKey(bookPolicy(book)?.applied) === replayKey(policy.applied);
+}
+
 export function summaryJson(rows: ResultRow[], portfolios: number): string {
   const { ok, failed } = splitOutcomes(rows);
   return JSON.stringify(summarize(ok, failed, portfolios));
@@ -136,13 +153,16 @@ export class BookService {
   /**
    * Read, validate and store a book; returns the book (new, or the one this Idempotency-Key
    * created from the same body) and whether it is new. Bad shared line → 422 with nothing
-   * written; the same key with another body → 409.
+   * written; the same key with another body, or under another policy pack, → 409. `policy` is the
+   * pack resolved for the request: stored with the book, so every chunk applies that definition
+   * whatever happens to the catalog later (docs/decisions/0073).
    */
   async submit(
     tenant: string,
     actor: string | null,
     idempotencyKey: string | undefined,
     body: AsyncIterable<Buffer | string> | Iterable<Buffer | string>,
+    policy: ResolvedPolicyPack = NO_POLICY_PACK,
   ): Promise<{ book: BookRow; created: boolean }> {
     if (!this.queue) throw new HttpError(503, 'BOOK_QUEUE_UNAVAILABLE', { 'Retry-After': '5' });
     const hash = createHash('sha256');
@@ -176,6 +196,7 @@ export class BookService {
       for await (const _ of lines); // hash the rest of the body
       const bodyHash = `sha256:${hash.digest('hex')}`;
       if (existing.body_hash !== bodyHash) throw conflict('IDEMPOTENCY_KEY_CONFLICT');
+      if (!samePack(existing, policy)) throw conflict('IDEMPOTENCY_KEY_CONFLICT: policy pack mismatch');
       return { book: existing, created: false };
     }
     const bookId = `bk_${randomBytes(8).toString('hex')}`;
@@ -187,6 +208,7 @@ export class BookService {
       created_at: now,
       created_by: actor,
       shared_json: sharedLine.text,
+      policy_pack_json: policy.applied ? JSON.stringify(packForRun(policy)) : null,
     });
     try {
       let portfolios = 0;
@@ -275,6 +297,7 @@ export class BookService {
         await deleteBook(this.db, bookId);
         const winner = await findBookByKey(this.db, tenant, idempotencyKey);
         if (!winner || winner.body_hash !== bodyHash) throw conflict('IDEMPOTENCY_KEY_CONFLICT');
+        if (!samePack(winner, policy)) throw conflict('IDEMPOTENCY_KEY_CONFLICT: policy pack mismatch');
         return { book: winner, created: false };
       }
       this.log.info(
@@ -298,7 +321,8 @@ export class BookService {
       await startChunk(this.db, job.book_id, job.chunk_no, this.clock());
       const shared = (await sharedJson(this.db, job.book_id))!;
       const lines = await chunkLines(this.db, job.book_id, chunk);
-      const { outcomes } = await this.engine.bookChunk({ shared, lines });
+      const policy = bookPolicy(book);
+      const { outcomes } = await this.engine.bookChunk({ shared, lines, ...(policy && { policy }) });
       const outcome = await this.db.transaction((tx) =>
         commitChunk(tx, job.book_id, job.chunk_no, outcomes.map(rowOf), this.clock(), summaryJson),
       );
@@ -354,6 +378,7 @@ export class BookService {
    */
   async *results(book: BookRow): AsyncGenerator<string> {
     const shared = (await sharedJson(this.db, book.book_id))!;
+    const policy = bookPolicy(book);
     // Lines refused at submission are not in any chunk: merged back in by line number.
     const failed = (await failedRows(this.db, book.book_id))
       .map((r) => ({ line: r.line_no, error: (JSON.parse(r.outcome_json) as { error: string }).error }))
@@ -370,7 +395,12 @@ export class BookService {
     for (const chunk of await bookChunks(this.db, book.book_id)) {
       const lines = await chunkLines(this.db, book.book_id, chunk);
       for (const l of lines) chunked.add(l.line);
-      const { outcomes, results } = await this.engine.bookChunk({ shared, lines, results: true });
+      const { outcomes, results } = await this.engine.bookChunk({
+        shared,
+        lines,
+        results: true,
+        ...(policy && { policy }),
+      });
       for (let i = 0; i < outcomes.length; i++) {
         const o = outcomes[i]!;
         for (const f of before(o.line)) if (!chunked.has(JSON.parse(f).line as number)) yield f;

@@ -1,6 +1,7 @@
 /** The book document served by every book route (issue 16). */
 import type { BookSummary } from '../../contracts/book.js';
 import type { BookRow } from '../../store/books.js';
+import type { PackForRun } from '../../policy/record.js';
 import { isoTimestamp } from '../time.js';
 
 export function bookLinks(id: string) {
@@ -44,6 +45,7 @@ export function bookView(book: BookRow, now: Date) {
     },
     summary: book.summary_json ? (JSON.parse(book.summary_json) as BookSummary) : null,
     error: book.error_json,
+    policy_pack: book.policy_pack_json ? (JSON.parse(book.policy_pack_json) as PackForRun).applied : null,
     links: bookLinks(book.book_id),
   };
 }

@@ -61,6 +61,13 @@ CREATE TABLE rebalance_book_results (
 );
 `;
 
+/**
+ * The policy pack resolved when the book was submitted (PackForRun JSON: the definition and the
+ * lineage record); null when none was selected (docs/decisions/0073).
+ */
+const POLICY_PACK = `ALTER TABLE rebalance_books ADD COLUMN policy_pack_json TEXT;`;
+
 export const BOOK_MIGRATIONS: readonly Migration[] = [
   { namespace: 'books', version: '0001', name: 'book rebalance', sql: BASELINE },
+  { namespace: 'books', version: '0002', name: 'policy pack', sql: POLICY_PACK },
 ];
