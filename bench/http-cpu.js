@@ -10,14 +10,13 @@
 // word `ceiling` stands for bench/ceiling-server.js (one INSERT of a body of Keel's answer's size).
 // With --pg the store is a fresh schema on that PostgreSQL server, else an embedded PGlite.
 // With --profile, each server runs under `node --cpu-prof` and writes its profile into DIR.
-import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import pg from 'pg';
+import { startServer, stopServer } from './servers.js';
 import { generateRequest } from '../dist/tools/generate-request.js';
 
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
@@ -43,14 +42,6 @@ function postgresCpuSeconds() {
   return total;
 }
 
-async function freePort() {
-  const server = createServer();
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address();
-  await new Promise((r) => server.close(r));
-  return port;
-}
-
 async function withSchema(url, fn) {
   const schema = `keel_cpu_${process.pid}_${Date.now()}`;
   const admin = new pg.Client({ connectionString: url });
@@ -70,17 +61,13 @@ const CEILING = 'ceiling';
 const BODY_BYTES = 39_127; // Keel's answer to the generated request below
 
 async function measure(root, { requests, connections, databaseUrl, profileDir, logLevel }) {
-  const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'keel-cpu-'));
   const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   const ceiling = root === CEILING;
   const script = ceiling ? ['bench/ceiling-server.js'] : [join(root, 'bin/keel.js'), 'serve'];
-  const child = spawn(process.execPath, [...nodeArgs, ...script], {
-    cwd: ceiling ? undefined : root,
-    env: {
+  const { child, port } = await startServer(
+    {
       BODY_BYTES: String(BODY_BYTES),
-      ...process.env,
-      PORT: String(port),
       KEEL_RATE_LIMIT_WRITE_PER_MINUTE: '0',
       KEEL_RATE_LIMIT_READ_PER_MINUTE: '0',
       KEEL_AUTH_DISABLED: '1',
@@ -88,19 +75,9 @@ async function measure(root, { requests, connections, databaseUrl, profileDir, l
       KEEL_WORKERS: '1',
       ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { DATABASE_URL: '', KEEL_DATA_DIR: dataDir }),
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+    { script, cwd: ceiling ? undefined : root, nodeArgs },
+  );
   try {
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      try {
-        if ((await fetch(`http://127.0.0.1:${port}/health/ready`)).ok) break;
-      } catch {
-        // not up yet
-      }
-      if (Date.now() > deadline) throw new Error('server did not start');
-      await new Promise((r) => setTimeout(r, 100));
-    }
     const body = JSON.stringify(generateRequest({ positions: 20, seed: 11, constraints: true }));
     let n = 0;
     const run = (amount) =>
@@ -137,8 +114,7 @@ async function measure(root, { requests, connections, databaseUrl, profileDir, l
       p99: result.latency.p99,
     };
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    await stopServer(child);
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

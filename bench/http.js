@@ -1,53 +1,13 @@
 // HTTP load test: POST /rebalance/simulate on a generated 20-position portfolio, storage on,
 // every request a new Idempotency-Key (so every call runs the engine and records a run).
 // Loopback only; bounded in time. Starts `keel serve` as a child process on a fresh store.
-import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Buffer } from 'node:buffer';
 import autocannon from 'autocannon';
-import pg from 'pg';
+import { dropSchemas, freshSchema, startServer, stopServer } from './servers.js';
 import { generateRequest } from '../dist/tools/generate-request.js';
-
-/** A schema of its own on the server, so the benchmark never touches other data. */
-async function freshSchema(url, schema) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  await client.query(`CREATE SCHEMA ${schema}`);
-  await client.end();
-  const u = new URL(url);
-  u.searchParams.set('options', `-c search_path=${schema}`);
-  return u.toString();
-}
-
-async function freePort() {
-  const server = createServer();
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address();
-  await new Promise((r) => server.close(r));
-  return port;
-}
-
-async function start(env, script = ['bin/keel.js', 'serve']) {
-  const port = await freePort();
-  const child = spawn(process.execPath, script, {
-    env: { ...process.env, ...env, PORT: String(port) },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/health/ready`)).ok) return { child, port };
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill('SIGKILL');
-  throw new Error('server did not start');
-}
 
 /**
  * Each figure is Keel's simulate beside the ceiling measured right after it on the same store
@@ -66,7 +26,10 @@ async function ceilingBench({ duration, connections, databaseUrl, bytes }) {
   const env = databaseUrl
     ? { DATABASE_URL: await freshSchema(databaseUrl, schema) }
     : { KEEL_DATA_DIR: dataDir, DATABASE_URL: '' };
-  const { child, port } = await start({ ...env, BODY_BYTES: String(bytes) }, ['bench/ceiling-server.js']);
+  const { child, port } = await startServer(
+    { ...env, BODY_BYTES: String(bytes) },
+    { script: ['bench/ceiling-server.js'], timeoutMs: 30_000 },
+  );
   try {
     const run = (seconds) =>
       autocannon({
@@ -81,15 +44,9 @@ async function ceilingBench({ duration, connections, databaseUrl, bytes }) {
     const result = await run(duration);
     return { requestsPerSecond: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    await stopServer(child);
     rmSync(dataDir, { recursive: true, force: true });
-    if (databaseUrl) {
-      const client = new pg.Client({ connectionString: databaseUrl });
-      await client.connect();
-      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await client.end();
-    }
+    if (databaseUrl) await dropSchemas(databaseUrl, schema);
   }
 }
 
@@ -106,7 +63,7 @@ async function keelBench({ duration, connections, databaseUrl, workers }) {
   const env = databaseUrl
     ? { DATABASE_URL: await freshSchema(databaseUrl, schema), KEEL_WORKERS: String(workers) }
     : { KEEL_DATA_DIR: dataDir, DATABASE_URL: '', KEEL_WORKERS: '1' };
-  const { child, port } = await start({ ...common, ...env });
+  const { child, port } = await startServer({ ...common, ...env }, { timeoutMs: 30_000 });
   const body = JSON.stringify(generateRequest({ positions: 20, seed: 11, constraints: true }));
   let n = 0;
   try {
@@ -148,15 +105,9 @@ async function keelBench({ duration, connections, databaseUrl, workers }) {
       errors: result.errors,
     };
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    await stopServer(child);
     rmSync(dataDir, { recursive: true, force: true });
-    if (databaseUrl) {
-      const client = new pg.Client({ connectionString: databaseUrl });
-      await client.connect();
-      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await client.end();
-    }
+    if (databaseUrl) await dropSchemas(databaseUrl, schema);
   }
 }
 

@@ -3,14 +3,12 @@
 // `keel serve` as a child process on a fresh store (embedded; and a fresh schema on the server
 // when BENCH_DATABASE_URL is set). Cached figures need BENCH_REDIS_URL. Loopback only; bounded.
 // Standalone: `npm run build && node bench/scenarios.js`.
-import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import pg from 'pg';
+import { dropSchemas, freshSchema, startServer, stopServer } from './servers.js';
 import { openDatabase } from '../dist/store/database.js';
 import { migrate } from '../dist/store/migrations.js';
 import { generateRequest } from '../dist/tools/generate-request.js';
@@ -24,38 +22,6 @@ const COMMON = {
 const OUTPUT_ROWS = 100_000;
 const TENANT = 'default';
 
-async function freePort() {
-  const server = createServer();
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address();
-  await new Promise((r) => server.close(r));
-  return port;
-}
-
-async function start(env) {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['bin/keel.js', 'serve'], {
-    env: { ...process.env, ...COMMON, ...env, PORT: String(port) },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/health/ready`)).ok) return { child, port };
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill('SIGKILL');
-  throw new Error('server did not start');
-}
-
-async function stop(child) {
-  child.kill('SIGTERM');
-  await new Promise((r) => child.once('exit', r));
-}
-
 /** A store of its own: an embedded data directory, or a fresh schema on the server. */
 async function freshStore(databaseUrl) {
   if (!databaseUrl) {
@@ -67,23 +33,11 @@ async function freshStore(databaseUrl) {
     };
   }
   const schema = `keel_bench_scen_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: databaseUrl });
-  await admin.connect();
-  await admin.query(`CREATE SCHEMA ${schema}`);
-  await admin.end();
-  const u = new URL(databaseUrl);
-  u.searchParams.set('options', `-c search_path=${schema}`);
-  const url = u.toString();
+  const url = await freshSchema(databaseUrl, schema);
   return {
     env: { DATABASE_URL: url, KEEL_QUEUE_SCHEMA: `${schema}_boss` },
     open: () => openDatabase({ url }),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: databaseUrl });
-      await c.connect();
-      await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await c.query(`DROP SCHEMA IF EXISTS ${schema}_boss CASCADE`);
-      await c.end();
-    },
+    drop: () => dropSchemas(databaseUrl, schema, `${schema}_boss`),
   };
 }
 
@@ -156,7 +110,7 @@ export async function outputBench({ databaseUrl, redisUrl, seconds = 8 } = {}) {
         { REDIS_URL: redisUrl, KEEL_SCENARIO_CACHE_PREFIX: `keel-bench:${randomBytes(4).toString('hex')}:` },
       ]);
     for (const [mode, env] of modes) {
-      const { child, port } = await start({ ...store.env, ...env });
+      const { child, port } = await startServer({ ...COMMON, ...store.env, ...env });
       try {
         for (const [query, path] of Object.entries(paths)) {
           const check = await fetch(`http://127.0.0.1:${port}${path}`);
@@ -177,7 +131,7 @@ export async function outputBench({ databaseUrl, redisUrl, seconds = 8 } = {}) {
             ...(await csvExport(port, scenarioId)),
           });
       } finally {
-        await stop(child);
+        await stopServer(child);
       }
     }
   } finally {
@@ -204,7 +158,7 @@ async function csvExport(port, scenarioId) {
 export async function runThroughputBench({ databaseUrl, runs = 300 } = {}) {
   const store = await freshStore(databaseUrl);
   try {
-    const { child, port } = await start({ ...store.env, KEEL_WORKER_CONCURRENCY: '2' });
+    const { child, port } = await startServer({ ...COMMON, ...store.env, KEEL_WORKER_CONCURRENCY: '2' });
     try {
       const http = async (method, path, body) => {
         const res = await fetch(`http://127.0.0.1:${port}${path}`, {
@@ -243,7 +197,7 @@ export async function runThroughputBench({ databaseUrl, runs = 300 } = {}) {
         failed: failed.data.length,
       };
     } finally {
-      await stop(child);
+      await stopServer(child);
     }
   } finally {
     await store.drop();
