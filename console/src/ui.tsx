@@ -77,6 +77,21 @@ export function Table(props: { label: string; children: ComponentChildren }) {
   );
 }
 
+/** A table's header row: one column header per name. */
+export function Columns(props: { names: string[] }) {
+  return (
+    <thead>
+      <tr>
+        {props.names.map((name) => (
+          <th key={name} scope="col">
+            {name}
+          </th>
+        ))}
+      </tr>
+    </thead>
+  );
+}
+
 export function Empty(props: { children: ComponentChildren }) {
   return <p class="muted">{props.children}</p>;
 }

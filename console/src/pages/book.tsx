@@ -8,7 +8,7 @@ import { ApiError, download, type Fetcher, type Identity, type Session } from '.
 import { type BookData, bookDownloads, cancelBook, isLive, pace, percentDone, pollBook } from '../books-data';
 import { when } from '../format';
 import { link } from '../router';
-import { Badge, Empty, Heading, Section, Table } from '../ui';
+import { Badge, Columns, Empty, Heading, Section, Table } from '../ui';
 
 const errorMessage = (e: unknown) => (e instanceof ApiError ? e.message : String(e));
 
@@ -154,12 +154,7 @@ export function BookPage(props: { api: Fetcher; me: Identity; session: Session; 
               </dl>
               {book.summary.failed_lines.length > 0 && (
                 <Table label="Failed lines table">
-                  <thead>
-                    <tr>
-                      <th scope="col">Line</th>
-                      <th scope="col">Why it was not run</th>
-                    </tr>
-                  </thead>
+                  <Columns names={['Line', 'Why it was not run']} />
                   <tbody>
                     {book.summary.failed_lines.map((f) => (
                       <tr key={f.line}>
@@ -178,15 +173,7 @@ export function BookPage(props: { api: Fetcher; me: Identity; session: Session; 
               <Empty>No exceptions.</Empty>
             ) : (
               <Table label="Exceptions table">
-                <thead>
-                  <tr>
-                    <th scope="col">Line</th>
-                    <th scope="col">Portfolio</th>
-                    <th scope="col">Status</th>
-                    <th scope="col">Reason</th>
-                    <th scope="col">Detail</th>
-                  </tr>
-                </thead>
+                <Columns names={['Line', 'Portfolio', 'Status', 'Reason', 'Detail']} />
                 <tbody>
                   {data.exceptions.map((e) => (
                     <tr key={`${e.line}-${e.reason}`}>
@@ -230,14 +217,7 @@ export function BookPage(props: { api: Fetcher; me: Identity; session: Session; 
                   <Empty>No security block orders.</Empty>
                 ) : (
                   <Table label="Block orders table">
-                    <thead>
-                      <tr>
-                        <th scope="col">Instrument</th>
-                        <th scope="col">Side</th>
-                        <th scope="col">Quantity</th>
-                        <th scope="col">Allocations</th>
-                      </tr>
-                    </thead>
+                    <Columns names={['Instrument', 'Side', 'Quantity', 'Allocations']} />
                     <tbody>
                       {data.blocks.blocks.map((b) => (
                         <tr key={`${b.instrument_id}-${b.side}`}>
@@ -253,15 +233,7 @@ export function BookPage(props: { api: Fetcher; me: Identity; session: Session; 
                 {data.blocks.fx_blocks.length > 0 && <h3>FX block orders</h3>}
                 {data.blocks.fx_blocks.length > 0 && (
                   <Table label="FX block orders table">
-                    <thead>
-                      <tr>
-                        <th scope="col">Pair</th>
-                        <th scope="col">Buy</th>
-                        <th scope="col">Amount</th>
-                        <th scope="col">Sell (estimated)</th>
-                        <th scope="col">Allocations</th>
-                      </tr>
-                    </thead>
+                    <Columns names={['Pair', 'Buy', 'Amount', 'Sell (estimated)', 'Allocations']} />
                     <tbody>
                       {data.blocks.fx_blocks.map((f) => (
                         <tr key={`${f.buy_currency}-${f.sell_currency}`}>

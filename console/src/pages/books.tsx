@@ -4,7 +4,7 @@ import { type Fetcher, query } from '../api';
 import { BOOK_STATUSES, listBooks } from '../books-data';
 import { when } from '../format';
 import { BASE, link, navigate } from '../router';
-import { AnySelect, Badge, Empty, Heading, Loading, Table, useLoad } from '../ui';
+import { AnySelect, Badge, Columns, Empty, Heading, Loading, Table, useLoad } from '../ui';
 import { Pager } from './runs';
 
 const PAGE = 20;
@@ -37,16 +37,16 @@ export function BooksPage(props: { api: Fetcher; params: URLSearchParams }) {
             <>
               <Table label="Books table">
                 <caption class="visually-hidden">Books, newest first</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Book</th>
-                    <th scope="col">Status</th>
-                    <th scope="col">Portfolios done</th>
-                    <th scope="col">Ready / pending review / blocked</th>
-                    <th scope="col">Failed lines</th>
-                    <th scope="col">Submitted</th>
-                  </tr>
-                </thead>
+                <Columns
+                  names={[
+                    'Book',
+                    'Status',
+                    'Portfolios done',
+                    'Ready / pending review / blocked',
+                    'Failed lines',
+                    'Submitted',
+                  ]}
+                />
                 <tbody>
                   {data.items.map((b) => (
                     <tr key={b.book_id}>

@@ -6,7 +6,7 @@ import { useState } from 'preact/hooks';
 import { ApiError, type Fetcher, type Identity, type Session } from '../api';
 import { weightDelta } from '../bands';
 import { pct, when, words } from '../format';
-import { Badge, Empty, Heading, Loading, Section, Table, useLoad } from '../ui';
+import { Badge, Columns, Empty, Heading, Loading, Section, Table, useLoad } from '../ui';
 import { IntentsTable } from './run';
 
 type Obj = Record<string, unknown>;
@@ -174,15 +174,7 @@ function ProposalBody(props: {
           <Empty>No suitability issues.</Empty>
         ) : (
           <Table label="Suitability issues table">
-            <thead>
-              <tr>
-                <th scope="col">Issue</th>
-                <th scope="col">Dimension</th>
-                <th scope="col">Severity</th>
-                <th scope="col">Change</th>
-                <th scope="col">Summary</th>
-              </tr>
-            </thead>
+            <Columns names={['Issue', 'Dimension', 'Severity', 'Change', 'Summary']} />
             <tbody>
               {issues.map((i) => (
                 <tr key={i.issue_key}>
@@ -425,15 +417,7 @@ function Versions(props: { versions: Version[] }) {
   return (
     <>
       <Table label="Versions table">
-        <thead>
-          <tr>
-            <th scope="col">Version</th>
-            <th scope="col">Status at creation</th>
-            <th scope="col">Created by</th>
-            <th scope="col">Created</th>
-            <th scope="col">Intents</th>
-          </tr>
-        </thead>
+        <Columns names={['Version', 'Status at creation', 'Created by', 'Created', 'Intents']} />
         <tbody>
           {vs.map((v) => (
             <tr key={v.version_no}>

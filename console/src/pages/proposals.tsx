@@ -3,7 +3,7 @@ import { useState } from 'preact/hooks';
 import { type Fetcher, query } from '../api';
 import { when, words } from '../format';
 import { BASE, link, navigate } from '../router';
-import { AnySelect, Badge, Empty, Heading, Loading, Table, useLoad } from '../ui';
+import { AnySelect, Badge, Columns, Empty, Heading, Loading, Table, useLoad } from '../ui';
 import { Pager } from './runs';
 
 export const PROPOSAL_STATES = [
@@ -63,17 +63,9 @@ export function ProposalsPage(props: { api: Fetcher; params: URLSearchParams }) 
             <>
               <Table label="Proposals table">
                 <caption class="visually-hidden">Proposals, newest first</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Proposal</th>
-                    <th scope="col">Title</th>
-                    <th scope="col">Portfolio</th>
-                    <th scope="col">State</th>
-                    <th scope="col">Version</th>
-                    <th scope="col">Created by</th>
-                    <th scope="col">Last event</th>
-                  </tr>
-                </thead>
+                <Columns
+                  names={['Proposal', 'Title', 'Portfolio', 'State', 'Version', 'Created by', 'Last event']}
+                />
                 <tbody>
                   {data.items.map((p) => (
                     <tr key={p.proposal_id}>

@@ -8,7 +8,7 @@ import { ApiError, type Fetcher, type Identity, type Session } from '../api';
 import { bandFor, bandOptions, complement, sumWeights } from '../bands';
 import { AllocationChart, type AllocationSeries } from '../charts';
 import { money, type Money, when } from '../format';
-import { Badge, Empty, Heading, Loading, Section, Table, useLoad } from '../ui';
+import { Badge, Columns, Empty, Heading, Loading, Section, Table, useLoad } from '../ui';
 
 type Obj = Record<string, unknown>;
 interface Alloc {
@@ -206,16 +206,7 @@ function RunBody(props: { api: Fetcher; me: Identity; session: Session; id: stri
       </Section>
       <Section id="rules" title="Rule results">
         <Table label="Rule results table">
-          <thead>
-            <tr>
-              <th scope="col">Rule</th>
-              <th scope="col">Severity</th>
-              <th scope="col">Result</th>
-              <th scope="col">Measured</th>
-              <th scope="col">Threshold</th>
-              <th scope="col">Reason</th>
-            </tr>
-          </thead>
+          <Columns names={['Rule', 'Severity', 'Result', 'Measured', 'Threshold', 'Reason']} />
           <tbody>
             {r.rule_results.map((rule) => (
               <tr key={rule.rule_id}>
@@ -272,17 +263,17 @@ export function IntentsTable(props: { intents: Intent[] }) {
   if (props.intents.length === 0) return <Empty>No intents.</Empty>;
   return (
     <Table label="Intents table">
-      <thead>
-        <tr>
-          <th scope="col">Intent</th>
-          <th scope="col">Type</th>
-          <th scope="col">Instrument or pair</th>
-          <th scope="col">Side</th>
-          <th scope="col">Quantity or amount</th>
-          <th scope="col">Notional</th>
-          <th scope="col">Rationale</th>
-        </tr>
-      </thead>
+      <Columns
+        names={[
+          'Intent',
+          'Type',
+          'Instrument or pair',
+          'Side',
+          'Quantity or amount',
+          'Notional',
+          'Rationale',
+        ]}
+      />
       <tbody>
         {props.intents.map((i) => (
           <tr key={i.intent_id}>

@@ -3,7 +3,7 @@ import { useState } from 'preact/hooks';
 import { type Fetcher, query } from '../api';
 import { when } from '../format';
 import { BASE, link, navigate } from '../router';
-import { AnySelect, Badge, Empty, Heading, Loading, Table, useLoad } from '../ui';
+import { AnySelect, Badge, Columns, Empty, Heading, Loading, Table, useLoad } from '../ui';
 
 interface RunSummary {
   rebalance_run_id: string;
@@ -91,14 +91,7 @@ export function RunsPage(props: { api: Fetcher; params: URLSearchParams }) {
             <>
               <Table label="Runs table">
                 <caption class="visually-hidden">Runs, newest first</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Run</th>
-                    <th scope="col">Portfolio</th>
-                    <th scope="col">Status</th>
-                    <th scope="col">Created</th>
-                  </tr>
-                </thead>
+                <Columns names={['Run', 'Portfolio', 'Status', 'Created']} />
                 <tbody>
                   {data.items.map((r) => (
                     <tr key={r.rebalance_run_id}>
